@@ -1,0 +1,59 @@
+// GroupInfo (RFC 9420 §12.4.3): what a joiner needs besides the tree, signed by a member.
+import { type Reader, Writer } from '../codec/index.js';
+import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { decodeExtensions, type Extension, encodeExtensions } from './extensions.js';
+import { decodeGroupContext, encodeGroupContext, type GroupContext } from './group-context.js';
+
+export interface GroupInfo {
+  readonly groupContext: GroupContext;
+  readonly extensions: readonly Extension[];
+  readonly confirmationTag: Uint8Array;
+  readonly signer: number;
+  readonly signature: Uint8Array;
+}
+
+function encodeContent(w: Writer, gi: Omit<GroupInfo, 'signature'>): void {
+  encodeGroupContext(w, gi.groupContext);
+  encodeExtensions(w, gi.extensions);
+  w.opaque(gi.confirmationTag).u32(gi.signer);
+}
+
+export function encodeGroupInfo(w: Writer, gi: GroupInfo): void {
+  encodeContent(w, gi);
+  w.opaque(gi.signature);
+}
+
+export function decodeGroupInfo(r: Reader): GroupInfo {
+  return {
+    groupContext: decodeGroupContext(r),
+    extensions: decodeExtensions(r),
+    confirmationTag: r.opaque(),
+    signer: r.u32(),
+    signature: r.opaque(),
+  };
+}
+
+export function groupInfoTbs(gi: Omit<GroupInfo, 'signature'>): Uint8Array {
+  const w = new Writer(512);
+  encodeContent(w, gi);
+  return w.finish();
+}
+
+export function signGroupInfo(
+  suite: CipherSuite,
+  signaturePrivateKey: Uint8Array,
+  content: Omit<GroupInfo, 'signature'>,
+): GroupInfo {
+  return {
+    ...content,
+    signature: suite.signWithLabel(signaturePrivateKey, 'GroupInfoTBS', groupInfoTbs(content)),
+  };
+}
+
+export function verifyGroupInfoSignature(
+  suite: CipherSuite,
+  gi: GroupInfo,
+  signerPublicKey: Uint8Array,
+): boolean {
+  return suite.verifyWithLabel(signerPublicKey, 'GroupInfoTBS', groupInfoTbs(gi), gi.signature);
+}
