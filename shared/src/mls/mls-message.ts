@@ -27,15 +27,20 @@ export function encodeMlsMessage(w: Writer, m: MLSMessage): void {
   w.u16(WireFormat[m.wireFormat]);
   switch (m.wireFormat) {
     case 'public_message':
-      return encodePublicMessage(w, m.publicMessage);
+      encodePublicMessage(w, m.publicMessage);
+      break;
     case 'private_message':
-      return encodePrivateMessage(w, m.privateMessage);
+      encodePrivateMessage(w, m.privateMessage);
+      break;
     case 'welcome':
-      return encodeWelcome(w, m.welcome);
+      encodeWelcome(w, m.welcome);
+      break;
     case 'group_info':
-      return encodeGroupInfo(w, m.groupInfo);
+      encodeGroupInfo(w, m.groupInfo);
+      break;
     case 'key_package':
-      return encodeKeyPackage(w, m.keyPackage);
+      encodeKeyPackage(w, m.keyPackage);
+      break;
   }
 }
 

@@ -37,24 +37,29 @@ export function encodeProposal(w: Writer, p: Proposal): void {
   w.u16(ProposalType[p.type]);
   switch (p.type) {
     case 'add':
-      return encodeKeyPackage(w, p.keyPackage);
+      encodeKeyPackage(w, p.keyPackage);
+      break;
     case 'update':
-      return encodeLeafNode(w, p.leafNode);
+      encodeLeafNode(w, p.leafNode);
+      break;
     case 'remove':
       w.u32(p.removed);
-      return;
+      break;
     case 'psk':
-      return encodePreSharedKeyId(w, p.psk);
+      encodePreSharedKeyId(w, p.psk);
+      break;
     case 'reinit':
       w.opaque(p.groupId);
       encodeVersion(w, p.version);
       w.u16(p.cipherSuite);
-      return encodeExtensions(w, p.extensions);
+      encodeExtensions(w, p.extensions);
+      break;
     case 'external_init':
       w.opaque(p.kemOutput);
-      return;
+      break;
     case 'group_context_extensions':
-      return encodeExtensions(w, p.extensions);
+      encodeExtensions(w, p.extensions);
+      break;
   }
 }
 
