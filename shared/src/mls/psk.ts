@@ -1,6 +1,7 @@
 // Pre-shared key identifiers (RFC 9420 §8.4). The psk_secret derivation lives
-// in key-schedule.ts with the rest of the key schedule.
-import { DecodeError, type Reader, type Writer } from '../codec/index.js';
+// (psk_secret) is at the end of this module.
+import { DecodeError, type Reader, Writer } from '../codec/index.js';
+import type { CipherSuite } from '../crypto/cipher-suite.js';
 
 export const PskType = { external: 1, resumption: 2 } as const;
 export const ResumptionPskUsage = { application: 1, reinit: 2, branch: 3 } as const;
@@ -38,4 +39,29 @@ export function decodePreSharedKeyId(r: Reader): PreSharedKeyId {
     return { type: 'resumption', usage, groupId, epoch, nonce: r.opaque() };
   }
   throw new DecodeError('invalid-value', `psk type ${type}`);
+}
+
+/** A PSK identifier with its secret value, in the order the commit lists them. */
+export interface ResolvedPsk {
+  readonly id: PreSharedKeyId;
+  readonly psk: Uint8Array;
+}
+
+/**
+ * psk_secret (§8.4): the PSKs chained with Extract. Returns the all-zero
+ * vector of length Nh when there are none.
+ */
+export function pskSecret(suite: CipherSuite, psks: readonly ResolvedPsk[]): Uint8Array {
+  const nh = suite.hash.size;
+  const zero = new Uint8Array(nh);
+  let secret: Uint8Array = zero;
+  psks.forEach(({ id, psk }, index) => {
+    const extracted = suite.extract(zero, psk);
+    const w = new Writer(128);
+    encodePreSharedKeyId(w, id);
+    w.u16(index).u16(psks.length);
+    const input = suite.expandWithLabel(extracted, 'derived psk', w.finish(), nh);
+    secret = suite.extract(input, secret);
+  });
+  return secret;
 }
