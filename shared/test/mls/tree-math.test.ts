@@ -69,7 +69,7 @@ describe('paths and ancestors', () => {
         expect(cp.length).toBe(dp.length);
         if (n > 1) expect(dp[dp.length - 1]).toBe(root(n));
         const chain = [x, ...dp].slice(0, dp.length);
-        chain.forEach((node, i) => expect(sibling(node, n)).toBe(cp[i]));
+        expect(chain.map((node) => sibling(node, n))).toEqual(cp);
       }
     }
   });
