@@ -1,0 +1,107 @@
+/**
+ * The media plane's messages: joining a meeting's SFU router, WebRTC
+ * transports, producers and consumers, and the notifications that keep every
+ * participant's view of the meeting current.
+ */
+import { z } from 'zod';
+import { DisplayName, Id, MediaKind, MeetingId, ParticipantId, SenderIndex } from './common.js';
+import { LIMITS } from './limits.js';
+import {
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  RtpCapabilities,
+  RtpParameters,
+} from './rtp.js';
+
+const Empty = z.strictObject({});
+
+/** Someone in the meeting, as every other participant sees them. */
+export const ParticipantInfo = z.strictObject({
+  participantId: ParticipantId,
+  displayName: DisplayName,
+  senderIndex: SenderIndex,
+});
+export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
+
+/** A track someone sends that others may consume. */
+export const ProducerInfo = z.strictObject({
+  producerId: Id,
+  participantId: ParticipantId,
+  senderIndex: SenderIndex,
+  kind: MediaKind,
+});
+export type ProducerInfo = z.infer<typeof ProducerInfo>;
+
+/** Requests a client sends; `data` is what it sends, `result` what a success carries. */
+export const mediaRequests = {
+  /** Enter a meeting (one per connection). Others are told `participant.joined`. */
+  'meeting.join': {
+    data: z.strictObject({ meetingId: MeetingId, displayName: DisplayName }),
+    result: z.strictObject({
+      participantId: ParticipantId,
+      senderIndex: SenderIndex,
+      routerRtpCapabilities: RtpCapabilities,
+      /** Everyone already in the meeting, without the joiner. */
+      participants: z.array(ParticipantInfo).max(LIMITS.maxParticipants),
+      /** Everything already being sent, to consume. */
+      producers: z.array(ProducerInfo).max(LIMITS.maxProducers),
+    }),
+  },
+  /** Leave the meeting; the server closes everything the participant had. */
+  'meeting.leave': { data: Empty, result: Empty },
+  /** What the client's device can receive; required before `consumer.create`. */
+  'rtpCapabilities.set': {
+    data: z.strictObject({ rtpCapabilities: RtpCapabilities }),
+    result: Empty,
+  },
+  /** A WebRtcTransport on the meeting's router, for sending or for receiving. */
+  'transport.create': {
+    data: z.strictObject({ direction: z.enum(['send', 'recv']) }),
+    result: z.strictObject({
+      transportId: Id,
+      iceParameters: IceParameters,
+      iceCandidates: z.array(IceCandidate).max(16),
+      dtlsParameters: DtlsParameters,
+    }),
+  },
+  /** The client's DTLS parameters, once its side of the transport exists. */
+  'transport.connect': {
+    data: z.strictObject({ transportId: Id, dtlsParameters: DtlsParameters }),
+    result: Empty,
+  },
+  /** Start sending a track on a send transport. Others are told `producer.new`. */
+  'producer.create': {
+    data: z.strictObject({ transportId: Id, kind: MediaKind, rtpParameters: RtpParameters }),
+    result: z.strictObject({ producerId: Id }),
+  },
+  /** Stop sending a track. Others are told `producer.closed`. */
+  'producer.close': { data: z.strictObject({ producerId: Id }), result: Empty },
+  /** Receive someone's track on a recv transport; the consumer starts paused. */
+  'consumer.create': {
+    data: z.strictObject({ transportId: Id, producerId: Id }),
+    result: z.strictObject({
+      consumerId: Id,
+      producerId: Id,
+      participantId: ParticipantId,
+      kind: MediaKind,
+      rtpParameters: RtpParameters,
+    }),
+  },
+  /** Start the flow of a paused consumer, once the client's receiver is ready. */
+  'consumer.resume': { data: z.strictObject({ consumerId: Id }), result: Empty },
+} as const;
+
+/** Notifications the server pushes to every participant of a meeting. */
+export const mediaNotifications = {
+  'participant.joined': ParticipantInfo,
+  'participant.left': z.strictObject({ participantId: ParticipantId }),
+  'producer.new': ProducerInfo,
+  /** A producer is gone; the recipient's consumers of it are already closed. */
+  'producer.closed': z.strictObject({ producerId: Id, participantId: ParticipantId }),
+  /**
+   * The meeting's media is gone for this participant (its SFU worker died, or
+   * the meeting ended); the client is no longer in the meeting and may rejoin.
+   */
+  'meeting.closed': z.strictObject({ reason: z.enum(['sfu-failure', 'ended']) }),
+} as const;
