@@ -5,8 +5,8 @@
  * the worker), so closing the peer leaves nothing behind in the worker.
  *
  * Lifecycle: created by `SfuRoom.addPeer()`, closed by `close()` or by its
- * room closing. Emits `producerclose` for each of its producers, however it
- * closed, then `close` once.
+ * room closing. Emits `produceropen` for each new producer, `producerclose`
+ * for each of its producers however it closed, then `close` once.
  */
 import { EventEmitter } from 'node:events';
 import {
@@ -59,6 +59,7 @@ export interface ConsumerDescription {
 }
 
 export interface PeerEvents {
+  produceropen: [producerId: string, kind: MediaKind];
   producerclose: [producerId: string, kind: MediaKind];
   close: [];
 }
@@ -119,6 +120,15 @@ export class SfuPeer extends EventEmitter<PeerEvents> {
     return [...this.#producers.keys()];
   }
 
+  /** This peer's live consumers and whether each is paused. */
+  get consumers(): { consumerId: string; producerId: string; paused: boolean }[] {
+    return [...this.#consumers.values()].map((c) => ({
+      consumerId: c.id,
+      producerId: c.producerId,
+      paused: c.paused,
+    }));
+  }
+
   /** Record what the participant's device can receive (needed to consume). */
   setRtpCapabilities(rtpCapabilities: RtpCapabilities): void {
     this.#assertOpen();
@@ -171,6 +181,11 @@ export class SfuPeer extends EventEmitter<PeerEvents> {
     }
   }
 
+  /** Close one of this peer's transports, with the producers and consumers on it. */
+  closeTransport(transportId: string): void {
+    this.#transport(transportId).transport.close();
+  }
+
   /** Start receiving a track from the participant on one of its send transports. */
   async produce(
     transportId: string,
@@ -207,6 +222,7 @@ export class SfuPeer extends EventEmitter<PeerEvents> {
       this.#room.producerClosed(id);
       this.emit('producerclose', id, producer.kind);
     });
+    this.emit('produceropen', id, producer.kind);
     return id;
   }
 
@@ -230,8 +246,12 @@ export class SfuPeer extends EventEmitter<PeerEvents> {
       throw new SfuError('rtp-capabilities-required', 'send rtpCapabilities.set before consuming');
     }
     const source = this.#room.findProducer(producerId);
-    if (!source)
+    if (!source) {
       throw new SfuError('producer-not-found', `no producer ${producerId} in this meeting`);
+    }
+    if (source.peer === this) {
+      throw new SfuError('cannot-consume', 'a participant does not consume its own producers');
+    }
     if (!this.#room.router.canConsume({ producerId, rtpCapabilities })) {
       throw new SfuError('cannot-consume', `this device cannot receive producer ${producerId}`);
     }

@@ -14,10 +14,10 @@ import type {
   MsRouter,
   MsRouterCodec,
   MsWebRtcTransportOptions,
-  MsWorker,
 } from './mediasoup-api.js';
 import { DEFAULT_PEER_LIMITS, type PeerLimits, type RoomContext, SfuPeer } from './peer.js';
 import { RtpTap } from './tap.js';
+import type { WorkerPool } from './worker-pool.js';
 
 export type RoomCloseReason = 'closed' | 'worker-died';
 
@@ -46,14 +46,15 @@ export class SfuRoom extends EventEmitter<SfuRoomEvents> {
   readonly rtpCapabilities: RtpCapabilities;
   #closed = false;
 
-  /** Create the room's router on `worker`. */
-  static async create(worker: MsWorker, id: string, options: SfuRoomOptions): Promise<SfuRoom> {
+  /** Create the room's router on the pool's least-loaded worker. */
+  static async create(pool: WorkerPool, id: string, options: SfuRoomOptions): Promise<SfuRoom> {
     let router: MsRouter;
     try {
-      router = await worker.createRouter({
+      router = await pool.createRouter({
         mediaCodecs: options.mediaCodecs ?? DEFAULT_MEDIA_CODECS,
       });
     } catch (e) {
+      if (e instanceof SfuError) throw e;
       throw new SfuError('mediasoup-error', `cannot create a router: ${(e as Error).message}`);
     }
     const caps = RtpCapabilities.safeParse(router.rtpCapabilities);

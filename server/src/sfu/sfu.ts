@@ -104,7 +104,7 @@ export class Sfu extends EventEmitter<SfuEvents> {
   }
 
   async #createRoom(meetingId: string): Promise<SfuRoom> {
-    const room = await SfuRoom.create(this.pool.pick(), meetingId, this.#roomOptions);
+    const room = await SfuRoom.create(this.pool, meetingId, this.#roomOptions);
     if (this.#closed) {
       room.close();
       throw new SfuError('sfu-closed', 'the SFU is closed');

@@ -10,7 +10,13 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { SfuError } from './errors.js';
-import type { MediasoupApi, MsWorker, MsWorkerSettings } from './mediasoup-api.js';
+import type {
+  MediasoupApi,
+  MsRouter,
+  MsRouterCodec,
+  MsWorker,
+  MsWorkerSettings,
+} from './mediasoup-api.js';
 
 export interface WorkerPoolOptions {
   /** Number of workers; default: one per core. */
@@ -33,6 +39,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   readonly #restartDelayMs: number;
   /** Live workers and the number of routers each one hosts. */
   readonly #load = new Map<MsWorker, number>();
+  /** Routers being created on each worker, so concurrent creations spread out. */
+  readonly #creating = new Map<MsWorker, number>();
   readonly #restartTimers = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -72,19 +80,33 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return [...this.#load.keys()];
   }
 
-  /** The live worker hosting the fewest routers. */
+  /** The live worker hosting the fewest routers (counting those being created). */
   pick(): MsWorker {
     if (this.#closed) throw new SfuError('sfu-closed', 'the worker pool is closed');
     let best: MsWorker | undefined;
     let bestLoad = Number.POSITIVE_INFINITY;
     for (const [worker, load] of this.#load) {
-      if (!worker.closed && load < bestLoad) {
+      const total = load + (this.#creating.get(worker) ?? 0);
+      if (!worker.closed && total < bestLoad) {
         best = worker;
-        bestLoad = load;
+        bestLoad = total;
       }
     }
     if (!best) throw new SfuError('no-worker', 'no mediasoup worker is running');
     return best;
+  }
+
+  /** Create a router on the least-loaded worker. */
+  async createRouter(options: { mediaCodecs: MsRouterCodec[] }): Promise<MsRouter> {
+    const worker = this.pick();
+    this.#creating.set(worker, (this.#creating.get(worker) ?? 0) + 1);
+    try {
+      return await worker.createRouter(options);
+    } finally {
+      const n = (this.#creating.get(worker) ?? 1) - 1;
+      if (n > 0) this.#creating.set(worker, n);
+      else this.#creating.delete(worker);
+    }
   }
 
   /** Close every worker (and so every router on them) and stop restarting. */

@@ -1,0 +1,114 @@
+/**
+ * Server configuration: embedded defaults, overridden by environment
+ * variables (documented in server/README.md). Invalid values are a ConfigError
+ * naming the variable.
+ */
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CanopyError } from '@canopy/shared/protocol';
+import { z } from 'zod';
+
+export class ConfigError extends CanopyError {
+  constructor(message: string) {
+    super('invalid-config', message);
+  }
+}
+
+export interface ServerConfig {
+  /** HTTP(S) and WebSocket address. */
+  host: string;
+  port: number;
+  /** The built web app (client/public). */
+  publicDir: string;
+  /** TLS certificate and key files; plain HTTP without them (fine on loopback). */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** Allowed WebSocket origins (see SignalingServerOptions.allowedOrigins). */
+  allowedOrigins: 'same-host' | 'any' | string[];
+  /** A built mediasoup package directory; unset: the `mediasoup` dependency. */
+  mediasoupDir: string | undefined;
+  workers: number;
+  /** Address WebRtcTransports listen on, and the one announced to clients (NAT, containers). */
+  listenIp: string;
+  announcedIp: string | undefined;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  maxParticipants: number;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  host: '127.0.0.1',
+  port: 8080,
+  publicDir: join(here, '../../client/public'),
+  tls: undefined,
+  allowedOrigins: 'same-host',
+  mediasoupDir: undefined,
+  workers: availableParallelism(),
+  listenIp: '127.0.0.1',
+  announcedIp: undefined,
+  rtcMinPort: 40000,
+  rtcMaxPort: 49999,
+  maxParticipants: 1000,
+};
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const NonEmpty = z.string().min(1);
+
+const Env = z.object({
+  CANOPY_HOST: NonEmpty.optional(),
+  CANOPY_PORT: Port.optional(),
+  CANOPY_PUBLIC_DIR: NonEmpty.optional(),
+  CANOPY_TLS_CERT: NonEmpty.optional(),
+  CANOPY_TLS_KEY: NonEmpty.optional(),
+  CANOPY_ALLOWED_ORIGINS: NonEmpty.optional(),
+  CANOPY_MEDIASOUP_DIR: NonEmpty.optional(),
+  CANOPY_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+  CANOPY_LISTEN_IP: z.union([z.ipv4(), z.ipv6()]).optional(),
+  CANOPY_ANNOUNCED_IP: NonEmpty.optional(),
+  CANOPY_RTC_MIN_PORT: Port.optional(),
+  CANOPY_RTC_MAX_PORT: Port.optional(),
+  CANOPY_MAX_PARTICIPANTS: z.coerce.number().int().min(1).max(100_000).optional(),
+});
+
+/** The configuration for `env` (default: process.env). */
+export function configFromEnv(env: Record<string, string | undefined> = process.env): ServerConfig {
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = Env.safeParse(blanksRemoved);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  if (!!e.CANOPY_TLS_CERT !== !!e.CANOPY_TLS_KEY) {
+    throw new ConfigError('CANOPY_TLS_CERT and CANOPY_TLS_KEY go together');
+  }
+  const d = DEFAULT_CONFIG;
+  const config: ServerConfig = {
+    host: e.CANOPY_HOST ?? d.host,
+    port: e.CANOPY_PORT ?? d.port,
+    publicDir: e.CANOPY_PUBLIC_DIR ?? d.publicDir,
+    tls:
+      e.CANOPY_TLS_CERT && e.CANOPY_TLS_KEY
+        ? { certFile: e.CANOPY_TLS_CERT, keyFile: e.CANOPY_TLS_KEY }
+        : undefined,
+    allowedOrigins:
+      e.CANOPY_ALLOWED_ORIGINS === undefined || e.CANOPY_ALLOWED_ORIGINS === 'same-host'
+        ? 'same-host'
+        : e.CANOPY_ALLOWED_ORIGINS === 'any'
+          ? 'any'
+          : e.CANOPY_ALLOWED_ORIGINS.split(',').map((o) => o.trim()),
+    mediasoupDir: e.CANOPY_MEDIASOUP_DIR,
+    workers: e.CANOPY_WORKERS ?? d.workers,
+    listenIp: e.CANOPY_LISTEN_IP ?? d.listenIp,
+    announcedIp: e.CANOPY_ANNOUNCED_IP,
+    rtcMinPort: e.CANOPY_RTC_MIN_PORT ?? d.rtcMinPort,
+    rtcMaxPort: e.CANOPY_RTC_MAX_PORT ?? d.rtcMaxPort,
+    maxParticipants: e.CANOPY_MAX_PARTICIPANTS ?? d.maxParticipants,
+  };
+  if (config.rtcMinPort > config.rtcMaxPort) {
+    throw new ConfigError('CANOPY_RTC_MIN_PORT is above CANOPY_RTC_MAX_PORT');
+  }
+  return config;
+}
