@@ -28,8 +28,9 @@ export type RequestHandler = (request: Request) => Promise<unknown>;
 export interface ConnectionLimits {
   /** Largest message answered normally; larger ones get `message-too-large`. */
   maxMessageBytes: number;
-  /** Malformed messages tolerated before the client is disconnected. */
+  /** Malformed messages tolerated within `strikeWindowMs` before the client is disconnected. */
   maxStrikes: number;
+  strikeWindowMs: number;
   /** Requests a client may have in flight at once. */
   maxPendingRequests: number;
   /** Messages per second (averaged over a burst of that many) before disconnecting. */
@@ -41,6 +42,7 @@ export interface ConnectionLimits {
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxMessageBytes: 64 * 1024,
   maxStrikes: 5,
+  strikeWindowMs: 60_000,
   maxPendingRequests: 64,
   maxMessagesPerSecond: 200,
   maxBufferedBytes: 8 * 1024 * 1024,
@@ -66,7 +68,8 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> {
   readonly #limits: ConnectionLimits;
   readonly #log: (message: string, error?: unknown) => void;
   #handler: RequestHandler | undefined;
-  #strikes = 0;
+  /** When recent malformed messages arrived (at most maxStrikes kept). */
+  #strikes: number[] = [];
   #pending = 0;
   /** Token bucket for the message rate. */
   #tokens: number;
@@ -179,7 +182,10 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> {
   /** Answer a rejected message and count it against the client. */
   #reject(error: ProtocolError, id: number | null = error.requestId): void {
     this.#send(encodeError(id, error.code, error.message));
-    if (++this.#strikes >= this.#limits.maxStrikes) {
+    const now = Date.now();
+    this.#strikes = this.#strikes.filter((t) => now - t < this.#limits.strikeWindowMs);
+    this.#strikes.push(now);
+    if (this.#strikes.length >= this.#limits.maxStrikes) {
       this.close(CLOSE_CODES.policyViolation, 'too many invalid messages');
     }
   }

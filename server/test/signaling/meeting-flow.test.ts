@@ -1,0 +1,240 @@
+// Signaling over the real server and mediasoup worker: joining, sending,
+// receiving and every way of leaving, as a client sees it and as the worker
+// sees it. Producers are created with the parameters a browser would send.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { mediasoupTestModule, withTools } from '../../../shared/test/support/tools.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
+import { type CanopyServer, startServer } from '../../src/server.js';
+import {
+  clientDtls,
+  routerState,
+  testMediasoup,
+  until,
+  vp8Parameters,
+  workerRouters,
+} from '../support/mediasoup.js';
+import { TestClient } from '../support/ws-client.js';
+
+if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])) {
+  describe('signaling with a real mediasoup worker', () => {
+    let server: CanopyServer;
+    let wsUrl: string;
+    let meetingCounter = 0;
+
+    beforeAll(async () => {
+      server = await startServer(
+        { ...DEFAULT_CONFIG, port: 0, workers: 1, publicDir: '/nonexistent' },
+        await testMediasoup(),
+        { log: () => {} },
+      );
+      wsUrl = `${server.url.replace('http', 'ws')}/ws`;
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    async function join(meetingId: string, displayName: string) {
+      const client = await TestClient.connect(wsUrl);
+      const joined = await client.call('meeting.join', { meetingId, displayName });
+      return { client, joined };
+    }
+
+    async function sendVideo(client: TestClient): Promise<string> {
+      const t = await client.call('transport.create', { direction: 'send' });
+      await client.call('transport.connect', {
+        transportId: t.transportId,
+        dtlsParameters: clientDtls,
+      });
+      const { producerId } = await client.call('producer.create', {
+        transportId: t.transportId,
+        kind: 'video',
+        rtpParameters: vp8Parameters(),
+      });
+      return producerId;
+    }
+
+    test('join, produce, consume paused → resume; everyone is told', async () => {
+      const meetingId = `flow${++meetingCounter}`;
+      const a = await join(meetingId, 'Ada');
+      expect(a.joined).toMatchObject({ senderIndex: 0, participants: [], producers: [] });
+      expect(a.joined.routerRtpCapabilities.codecs?.length).toBeGreaterThan(0);
+
+      const b = await join(meetingId, 'Bo');
+      expect(b.joined.senderIndex).toBe(1);
+      expect(b.joined.participants).toEqual([
+        { participantId: a.joined.participantId, displayName: 'Ada', senderIndex: 0 },
+      ]);
+      expect(await a.client.notification('participant.joined')).toEqual({
+        participantId: b.joined.participantId,
+        displayName: 'Bo',
+        senderIndex: 1,
+      });
+
+      const producerId = await sendVideo(a.client);
+      expect(await b.client.notification('producer.new')).toEqual({
+        producerId,
+        participantId: a.joined.participantId,
+        senderIndex: 0,
+        kind: 'video',
+      });
+
+      // A later joiner learns about the producer from its join result.
+      const c = await join(meetingId, 'Cy');
+      expect(c.joined.producers).toEqual([
+        { producerId, participantId: a.joined.participantId, senderIndex: 0, kind: 'video' },
+      ]);
+
+      const recv = await b.client.call('transport.create', { direction: 'recv' });
+      expect(
+        (await b.client.request('consumer.create', { transportId: recv.transportId, producerId }))
+          .error?.code,
+      ).toBe('rtp-capabilities-required');
+      await b.client.call('rtpCapabilities.set', {
+        rtpCapabilities: b.joined.routerRtpCapabilities,
+      });
+      const consumer = await b.client.call('consumer.create', {
+        transportId: recv.transportId,
+        producerId,
+      });
+      expect(consumer).toMatchObject({
+        producerId,
+        participantId: a.joined.participantId,
+        kind: 'video',
+      });
+      const bPeer = server.meetings
+        .get(meetingId)!
+        .participants.find((p) => p.id === b.joined.participantId)!.peer;
+      expect(bPeer.consumers[0]?.paused).toBe(true);
+      await b.client.call('consumer.resume', { consumerId: consumer.consumerId });
+      expect(bPeer.consumers[0]?.paused).toBe(false);
+
+      // Closing the producer: others are told, the consumer is gone.
+      await a.client.call('producer.close', { producerId });
+      expect(await b.client.notification('producer.closed')).toEqual({
+        producerId,
+        participantId: a.joined.participantId,
+      });
+      await until(() => bPeer.stats.consumers === 0, 5_000, 'consumer to close');
+      for (const x of [a, b, c]) x.client.close();
+    });
+
+    test('state errors are typed: not joined, already joined, unknown ids', async () => {
+      const meetingId = `errors${++meetingCounter}`;
+      const lone = await TestClient.connect(wsUrl);
+      expect((await lone.request('transport.create', { direction: 'send' })).error?.code).toBe(
+        'not-joined',
+      );
+      expect((await lone.request('meeting.leave', {})).ok).toBe(true);
+      const { client } = await join(meetingId, 'Ada');
+      expect(
+        (await client.request('meeting.join', { meetingId, displayName: 'Ada' })).error?.code,
+      ).toBe('already-joined');
+      expect(
+        (
+          await client.request('transport.connect', {
+            transportId: 'nope',
+            dtlsParameters: clientDtls,
+          })
+        ).error?.code,
+      ).toBe('transport-not-found');
+      expect((await client.request('producer.close', { producerId: 'nope' })).error?.code).toBe(
+        'producer-not-found',
+      );
+      expect((await client.request('consumer.resume', { consumerId: 'nope' })).error?.code).toBe(
+        'consumer-not-found',
+      );
+      lone.close();
+      client.close();
+    });
+
+    test('leaving and disconnecting clean up the same way; the last one out ends the meeting', async () => {
+      const meetingId = `leave${++meetingCounter}`;
+      const a = await join(meetingId, 'Ada');
+      const b = await join(meetingId, 'Bo');
+      const c = await join(meetingId, 'Cy');
+      const aProducer = await sendVideo(a.client);
+      const bProducer = await sendVideo(b.client);
+      const meeting = server.meetings.get(meetingId)!;
+      const room = meeting.room;
+      expect(await routerState(room.dump())).toMatchObject({ transports: 2, producers: 2 });
+
+      // A leaves politely.
+      await a.client.call('meeting.leave', {});
+      expect(await c.client.notification('producer.closed')).toEqual({
+        producerId: aProducer,
+        participantId: a.joined.participantId,
+      });
+      expect(await c.client.notification('participant.left')).toEqual({
+        participantId: a.joined.participantId,
+      });
+      expect(await routerState(room.dump())).toMatchObject({ transports: 1, producers: 1 });
+      // A may join again, with a new identity and a new sender index.
+      const again = await a.client.call('meeting.join', { meetingId, displayName: 'Ada' });
+      expect(again.participantId).not.toBe(a.joined.participantId);
+      expect(again.senderIndex).toBe(3);
+      expect(again.producers.map((p) => p.producerId)).toEqual([bProducer]);
+
+      // B's connection drops.
+      b.client.ws.terminate();
+      expect(await c.client.notification('producer.closed')).toEqual({
+        producerId: bProducer,
+        participantId: b.joined.participantId,
+      });
+      expect(await c.client.notification('participant.left')).toEqual({
+        participantId: b.joined.participantId,
+      });
+      expect(await routerState(room.dump())).toEqual({ transports: 0, producers: 0, consumers: 0 });
+
+      // Everyone goes: the meeting and its router are gone.
+      a.client.close();
+      await c.client.call('meeting.leave', {});
+      await until(() => server.meetings.get(meetingId) === undefined, 5_000, 'meeting to end');
+      expect(room.closed).toBe(true);
+      const routerId = ((await server.sfu.pool.workers[0]!.dump()) as { routerIds: string[] })
+        .routerIds;
+      expect(routerId).toEqual([]);
+      c.client.close();
+    });
+
+    test('a bad client is disconnected and the meeting goes on without it', async () => {
+      const meetingId = `abuse${++meetingCounter}`;
+      const good = await join(meetingId, 'Ada');
+      const bad = await join(meetingId, 'Mallory');
+      await sendVideo(bad.client);
+      for (let i = 0; i < 5; i++) bad.client.send('{"id":');
+      expect((await bad.client.closed).code).toBe(1008);
+      expect(await good.client.notification('participant.left')).toEqual({
+        participantId: bad.joined.participantId,
+      });
+      expect(await routerState(server.meetings.get(meetingId)!.room.dump())).toEqual({
+        transports: 0,
+        producers: 0,
+        consumers: 0,
+      });
+      const producerId = await sendVideo(good.client);
+      expect(producerId).toBeTruthy();
+      good.client.close();
+    });
+
+    test('a dead worker ends its meetings for everyone, who can rejoin on the restarted worker', async () => {
+      const meetingId = `crash${++meetingCounter}`;
+      const a = await join(meetingId, 'Ada');
+      const b = await join(meetingId, 'Bo');
+      await sendVideo(a.client);
+      const restarted = new Promise<number>((r) => server.sfu.once('workerrestarted', r));
+      process.kill(server.sfu.pool.workers[0]!.pid, 'SIGKILL');
+      expect(await a.client.notification('meeting.closed')).toEqual({ reason: 'sfu-failure' });
+      expect(await b.client.notification('meeting.closed')).toEqual({ reason: 'sfu-failure' });
+      expect((await a.client.request('transport.create', { direction: 'send' })).error?.code).toBe(
+        'not-joined',
+      );
+      await restarted;
+      const rejoined = await a.client.call('meeting.join', { meetingId, displayName: 'Ada' });
+      expect(rejoined.participants).toEqual([]);
+      await sendVideo(a.client);
+      expect(await workerRouters(server.sfu.pool.workers[0]!)).toHaveLength(1);
+      a.client.close();
+      b.client.close();
+    });
+  });
+}
