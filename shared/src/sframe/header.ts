@@ -22,7 +22,7 @@ function fieldLength(hi: number, lo: number): number {
 
 function putField(out: Uint8Array, off: number, len: number, hi: number, lo: number): void {
   let p = off + len - 1;
-  const nlo = len < 4 ? len : 4;
+  const nlo = Math.min(len, 4);
   for (let i = 0; i < nlo; i++, lo >>>= 8) out[p--] = lo & 0xff;
   for (let i = nlo; i < len; i++, hi >>>= 8) out[p--] = hi & 0xff;
 }

@@ -1,0 +1,56 @@
+// The receiving side: SFrame decryption (RFC 9605 §4.4.4) of frames from any
+// member, keys and replay state held by an SFrameKeyStore.
+import { SFrameError } from './errors.js';
+import { HeaderFields, readHeader } from './header.js';
+import { SFrameKeyStore, type SFrameKeyStoreOptions } from './key-store.js';
+import { checkBytes, checkInt } from './util.js';
+
+/** Options as SFrameKeyStoreOptions: suite, layout, maxEpochs, epochTtlMs, replayWindow, now. */
+export type SFrameReceiverOptions = SFrameKeyStoreOptions;
+
+export class SFrameReceiver {
+  /** The epochs, per-KID keys and replay windows. */
+  readonly keys: SFrameKeyStore;
+  private readonly h = new HeaderFields();
+
+  constructor(opts: SFrameReceiverOptions) {
+    this.keys = new SFrameKeyStore(opts);
+  }
+
+  /** Installs an epoch's base_key (from mlsBaseKey); see SFrameKeyStore.addEpoch. */
+  addEpoch(epoch: bigint, baseKey: Uint8Array): void {
+    this.keys.addEpoch(epoch, baseKey);
+  }
+
+  /** Drops an epoch's keys now; returns whether it was held. */
+  removeEpoch(epoch: bigint): boolean {
+    return this.keys.removeEpoch(epoch);
+  }
+
+  /**
+   * Decrypts data = clear || SFrame ciphertext, the first `clearBytes` being
+   * the sender's clear metadata. Returns clear || plaintext. Throws
+   * SFrameError ('truncated', 'malformed-header', 'unknown-kid',
+   * 'expired-epoch', 'replay', 'authentication-failed') and then has changed
+   * no state.
+   */
+  decryptFrame(data: Uint8Array, clearBytes: number): Uint8Array {
+    checkBytes(data, 'frame');
+    checkInt(clearBytes, 'clearBytes', 0, Number.MAX_SAFE_INTEGER);
+    if (clearBytes > data.length) {
+      throw new SFrameError(
+        'truncated',
+        `frame of ${data.length} bytes has no room for ${clearBytes} clear bytes`,
+      );
+    }
+    const h = this.h;
+    readHeader(data, clearBytes, data.length, h);
+    const ptLen = data.length - clearBytes - h.length - this.keys.suite.Nt;
+    if (ptLen < 0) throw new SFrameError('truncated', 'SFrame ciphertext shorter than its tag');
+    const out = new Uint8Array(clearBytes + ptLen);
+    const clear = data.subarray(0, clearBytes);
+    this.keys.openFrame(h, data, clearBytes, data.length, clear, out, clearBytes);
+    out.set(clear);
+    return out;
+  }
+}
