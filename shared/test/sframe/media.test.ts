@@ -88,6 +88,29 @@ describe('round trips', () => {
     }
   });
 
+  test.each([1, 4] as SFrameSuiteId[])(
+    'suite %i: any alignment of input, output and views (clear bytes 0..7, offset views)',
+    (suite) => {
+      const { rx } = receiver(suite);
+      const s = sender(suite, 4);
+      rx.addEpoch(3n, fakeBaseKey(3n));
+      s.setEpoch(3n, fakeBaseKey(3n));
+      for (let clear = 0; clear < 8; clear++) {
+        for (let lead = 0; lead < 4; lead++) {
+          const backing = new Uint8Array(lead + 45);
+          backing.set(frame(45, clear), lead);
+          const view = backing.subarray(lead);
+          const ct = s.encryptFrame(view, clear);
+          expect(ct.byteOffset).toBe(0);
+          expect(ct.byteLength).toBe(ct.buffer.byteLength); // exact buffer: zero-copy for frame.data
+          const wrapped = new Uint8Array(ct.length + lead + 2);
+          wrapped.set(ct, lead);
+          expect(rx.decryptFrame(wrapped.subarray(lead, lead + ct.length), clear)).toEqual(view);
+        }
+      }
+    },
+  );
+
   test('frames may arrive out of order and late within the window', () => {
     const { rx } = receiver(1, { replayWindow: 64 });
     const s = sender(1, 3);
