@@ -9,10 +9,10 @@
  * ends it and emits `closed` once.
  */
 import type {
-  NotificationData,
   ParticipantInfo,
   ProducerInfo,
   RtpCapabilities,
+  Notification as ServerNotification,
 } from '@canopy/shared/protocol';
 import { Device, type types as ms } from 'mediasoup-client';
 import { FIRST_CONTEXT, MAX_CONTEXTS, type MediaKey } from './e2ee/media-keys.js';
@@ -82,6 +82,20 @@ export type MeetingEvents = {
 // mediasoup-client spells out literal unions; this is the one place they meet.
 const toClient = <T>(value: unknown): T => value as T;
 
+function deferred<T>(): {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: Error): void;
+} {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
 export class CanopyMeeting extends Emitter<MeetingEvents> {
   readonly participantId: string;
   readonly senderIndex: number;
@@ -95,6 +109,9 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
   /** Producers that closed while their consumer was being set up. */
   readonly #closedProducers = new Set<string>();
   #recvTransport: ms.Transport | undefined;
+  readonly #recvReady = deferred<ms.Transport>();
+  /** Producers being consumed right now (a producer can be announced twice while joining). */
+  readonly #consuming = new Set<string>();
   #sendTransport: Promise<ms.Transport> | undefined;
   #nextContext = { audio: FIRST_CONTEXT.audio as number, video: FIRST_CONTEXT.video as number };
   #closed = false;
@@ -105,10 +122,9 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
     let signaling: SignalingClient | undefined;
     try {
       signaling = await SignalingClient.connect(options.signalingUrl);
-      const early: NotificationData<'producer.new'>[] = [];
-      const stopEarly = signaling.on('notification', (n) => {
-        if (n.method === 'producer.new') early.push(n.data);
-      });
+      // Notifications that arrive before the meeting object exists are replayed to it in order.
+      const early: ServerNotification[] = [];
+      const stopEarly = signaling.on('notification', (n) => early.push(n));
       const joined = await signaling.request('meeting.join', {
         meetingId: options.meetingId,
         displayName: options.displayName,
@@ -129,8 +145,10 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
       );
       stopEarly();
       for (const p of joined.participants) meeting.#participants.set(p.participantId, p);
+      for (const n of early) meeting.#onNotification(n);
+      const consumed = joined.producers.map((p) => meeting.#consume(p));
       await meeting.#openRecvTransport();
-      await Promise.all([...joined.producers, ...early].map((p) => meeting.#consume(p)));
+      await Promise.all(consumed);
       return meeting;
     } catch (e) {
       signaling?.close();
@@ -152,27 +170,7 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
     this.#e2ee = e2ee;
     this.participantId = participantId;
     this.senderIndex = senderIndex;
-    signaling.on('notification', (n) => {
-      switch (n.method) {
-        case 'participant.joined':
-          this.#participants.set(n.data.participantId, n.data);
-          this.emit('participantjoined', n.data);
-          break;
-        case 'participant.left':
-          this.#participants.delete(n.data.participantId);
-          this.emit('participantleft', n.data.participantId);
-          break;
-        case 'producer.new':
-          void this.#consume(n.data);
-          break;
-        case 'producer.closed':
-          this.#dropProducer(n.data.producerId);
-          break;
-        case 'meeting.closed':
-          this.#close(`meeting closed: ${n.data.reason}`);
-          break;
-      }
-    });
+    signaling.on('notification', (n) => this.#onNotification(n));
     signaling.on('close', (code) => this.#close(`signaling closed (${code})`));
   }
 
@@ -289,6 +287,28 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
     this.#close('left');
   }
 
+  #onNotification(n: ServerNotification): void {
+    switch (n.method) {
+      case 'participant.joined':
+        this.#participants.set(n.data.participantId, n.data);
+        this.emit('participantjoined', n.data);
+        break;
+      case 'participant.left':
+        this.#participants.delete(n.data.participantId);
+        this.emit('participantleft', n.data.participantId);
+        break;
+      case 'producer.new':
+        void this.#consume(n.data);
+        break;
+      case 'producer.closed':
+        this.#dropProducer(n.data.producerId);
+        break;
+      case 'meeting.closed':
+        this.#close(`meeting closed: ${n.data.reason}`);
+        break;
+    }
+  }
+
   async #openRecvTransport(): Promise<void> {
     const info = await this.#signaling.request('transport.create', { direction: 'recv' });
     const transport = this.#device.createRecvTransport({
@@ -302,6 +322,7 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
     });
     this.#wireConnect(transport);
     this.#recvTransport = transport;
+    this.#recvReady.resolve(transport);
   }
 
   async #openSendTransport(): Promise<ms.Transport> {
@@ -340,10 +361,18 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
   }
 
   async #consume(producer: ProducerInfo): Promise<void> {
-    const transport = this.#recvTransport;
-    if (!transport || this.#closed || producer.participantId === this.participantId) return;
-    if ([...this.#remote.values()].some((t) => t.producerId === producer.producerId)) return;
+    const known = [...this.#remote.values()].some((t) => t.producerId === producer.producerId);
+    if (
+      producer.participantId === this.participantId ||
+      known ||
+      this.#consuming.has(producer.producerId)
+    ) {
+      return;
+    }
+    this.#consuming.add(producer.producerId);
     try {
+      const transport = await this.#recvReady.promise;
+      if (this.#closed || this.#closedProducers.has(producer.producerId)) return;
       const info = await this.#signaling.request('consumer.create', {
         transportId: transport.id,
         producerId: producer.producerId,
@@ -382,6 +411,8 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
     } catch (e) {
       if (this.#closed || this.#closedProducers.has(producer.producerId)) return;
       console.warn(`[canopy] cannot receive producer ${producer.producerId}`, e);
+    } finally {
+      this.#consuming.delete(producer.producerId);
     }
   }
 
@@ -403,6 +434,8 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
     this.#remote.clear();
     this.#consumers.clear();
     this.#local.clear();
+    this.#recvReady.reject(new SignalingError('closed', 'the meeting is closed'));
+    this.#recvReady.promise.catch(() => {});
     this.#recvTransport?.close();
     void this.#sendTransport?.then(
       (t) => t.close(),

@@ -19,8 +19,10 @@ interface PageState {
   meeting?: CanopyMeeting;
   /** performance.now() when joining started. */
   joinStartedAt: number;
-  /** Milliseconds from joinStartedAt to the first rendered frame, by producer id. */
+  /** Milliseconds from a remote video track's arrival to its first rendered frame, by producer id. */
   firstFrameMs: Record<string, number>;
+  /** Milliseconds from starting to join to the first rendered remote frame. */
+  joinToFirstFrameMs?: number;
 }
 
 declare global {
@@ -66,9 +68,11 @@ function showRemote(meeting: CanopyMeeting, remote: RemoteTrack): void {
     const video = el.querySelector('video')!;
     video.dataset.producerId = remote.producerId;
     video.srcObject = new MediaStream([remote.track]);
-    const started = page.joinStartedAt;
+    const arrived = performance.now();
     video.requestVideoFrameCallback(() => {
-      page.firstFrameMs[remote.producerId] ??= Math.round(performance.now() - started);
+      const now = performance.now();
+      page.firstFrameMs[remote.producerId] ??= Math.round(now - arrived);
+      page.joinToFirstFrameMs ??= Math.round(now - page.joinStartedAt);
     });
   } else {
     const audio = document.createElement('audio');

@@ -7,7 +7,7 @@
  * `worker-died`). Emits `close` once, with the reason.
  */
 import { EventEmitter } from 'node:events';
-import { RtpCapabilities } from '@canopy/shared/protocol';
+import { RtpCapabilities, RtpParameters } from '@canopy/shared/protocol';
 import { SfuError } from './errors.js';
 import type {
   MsProducer,
@@ -135,7 +135,8 @@ export class SfuRoom extends EventEmitter<SfuRoomEvents> {
         rtpCapabilities: this.#router.rtpCapabilities,
         paused: false,
       });
-      return new RtpTap(producerId, transport, consumer);
+      const rtpParameters = RtpParameters.parse(consumer.rtpParameters);
+      return new RtpTap(producerId, rtpParameters, transport, consumer);
     } catch (e) {
       transport.close();
       throw new SfuError(

@@ -7,6 +7,7 @@
  * producer closes, or when the room closes. Emits `rtp` per packet, then `close`.
  */
 import { EventEmitter } from 'node:events';
+import type { RtpParameters } from '@canopy/shared/protocol';
 import type { MsConsumer, MsDirectTransport } from './mediasoup-api.js';
 
 export interface RtpTapEvents {
@@ -21,6 +22,8 @@ export class RtpTap extends EventEmitter<RtpTapEvents> {
   /** @internal Use `SfuRoom.tap()`. */
   constructor(
     readonly producerId: string,
+    /** What the packets carry (codecs and payload types). */
+    readonly rtpParameters: RtpParameters,
     transport: MsDirectTransport,
     consumer: MsConsumer,
   ) {
