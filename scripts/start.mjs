@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// `npm start`: build the web app (esbuild) and run the server (tsx) on
+// http://127.0.0.1:8080 (see server/README.md for the environment variables).
+//
+// The SFU needs a mediasoup worker binary. In order of preference:
+//   1. CANOPY_MEDIASOUP_DIR, a built mediasoup package directory;
+//   2. the `mediasoup` npm dependency's own worker (downloaded by `npm install`);
+//   3. the cached test worker that ../shared/tools/mediasoup-test-worker.sh builds
+//      (~/.cache/mediasoup-test/mediasoup-3.8.4/package), where downloads are impossible.
+// Without any of them this script says exactly what to do and exits.
+import { spawn } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function executable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function dependencyWorker() {
+  try {
+    const mediasoup = await import('mediasoup');
+    return typeof mediasoup.workerBin === 'string' && executable(mediasoup.workerBin)
+      ? mediasoup.workerBin
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function chooseMediasoup(env) {
+  if (env.CANOPY_MEDIASOUP_DIR) {
+    console.log(`[canopy] mediasoup: CANOPY_MEDIASOUP_DIR=${env.CANOPY_MEDIASOUP_DIR}`);
+    return true;
+  }
+  const bin = await dependencyWorker();
+  if (bin) {
+    console.log(`[canopy] mediasoup: the npm dependency (worker ${bin})`);
+    return true;
+  }
+  const cached = join(homedir(), '.cache/mediasoup-test/mediasoup-3.8.4/package');
+  if (
+    existsSync(join(cached, '../.ready')) &&
+    executable(join(cached, 'worker/out/Release/mediasoup-worker'))
+  ) {
+    env.CANOPY_MEDIASOUP_DIR = cached;
+    console.log(
+      `[canopy] mediasoup: no worker in the npm dependency; using the cached test worker ${cached}`,
+    );
+    return true;
+  }
+  console.error(
+    '[canopy] cannot start: mediasoup has no worker binary here.\n' +
+      "[canopy] With access to mediasoup's release downloads:  npm rebuild mediasoup\n" +
+      '[canopy] Without it, build the test worker (about 6 minutes, once) and start again:\n' +
+      '[canopy]   export CANOPY_MEDIASOUP_DIR=$(bash ../shared/tools/mediasoup-test-worker.sh)\n' +
+      '[canopy]   npm start',
+  );
+  return false;
+}
+
+const env = { ...process.env };
+if (!(await chooseMediasoup(env))) process.exit(1);
+
+const { buildClient } = await import('../client/build.mjs');
+console.log(`[canopy] web app built into ${await buildClient()}`);
+
+const tsx = join(root, 'node_modules/.bin/tsx');
+const child = spawn(tsx, [join(root, 'server/src/main.ts')], { cwd: root, env, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
