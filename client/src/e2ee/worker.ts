@@ -170,7 +170,15 @@ scope.onrtctransform = (event) => {
 };
 
 scope.onmessage = (event) => {
-  const message = event.data as ToWorker;
+  try {
+    handle(event.data as ToWorker);
+  } catch (e) {
+    // e.g. a key for an epoch already in use with another key: refused, nothing changed.
+    reportError(e);
+  }
+};
+
+function handle(message: ToWorker): void {
   switch (message.type) {
     case 'configure':
       if (config && config.senderIndex !== message.senderIndex) senders.clear();
@@ -195,7 +203,7 @@ scope.onmessage = (event) => {
       run(message.options, message.readable, message.writable);
       break;
   }
-};
+}
 
 setInterval(() => {
   post({ type: 'counters', total: { ...total }, byTransform: Object.fromEntries(byTransform) });
