@@ -71,7 +71,7 @@ const env = { ...process.env };
 if (!(await chooseMediasoup(env))) process.exit(1);
 
 const { buildClient } = await import('../client/build.mjs');
-console.log(`[canopy] web app built into ${await buildClient()}`);
+console.log(`[canopy] web app built into ${await buildClient({ minify: true })}`);
 
 const tsx = join(root, 'node_modules/.bin/tsx');
 const child = spawn(tsx, [join(root, 'server/src/main.ts')], { cwd: root, env, stdio: 'inherit' });

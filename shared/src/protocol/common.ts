@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from './limits.js';
 
 /** Identifier chosen by the server or by mediasoup (UUIDs): URL-safe, bounded. */

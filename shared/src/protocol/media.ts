@@ -3,7 +3,7 @@
  * transports, producers and consumers, and the notifications that keep every
  * participant's view of the meeting current.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DisplayName, Id, MediaKind, MeetingId, ParticipantId, SenderIndex } from './common.js';
 import { LIMITS } from './limits.js';
 import {

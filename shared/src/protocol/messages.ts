@@ -7,7 +7,7 @@
  * with the zod schemas of its data; new message families (MLS handshake,
  * delivery service) are added as further tables spread into these two.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProtocolError } from './errors.js';
 import { LIMITS } from './limits.js';
 import { mediaNotifications, mediaRequests } from './media.js';

@@ -5,7 +5,7 @@
  * string, number and list is bounded so a peer cannot make the other side
  * allocate without limit.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MediaKind } from './common.js';
 
 const Token = (max: number) => z.string().min(1).max(max);
