@@ -364,94 +364,98 @@ if (withTools('media through the SFU in Chromium', [chromiumTool(), mediasoupTes
     }, 60_000);
 
     test("the SFU relays only SFrame: RTP payloads carry the codec's clear bytes, then the sender's KID", async () => {
-      const ada = await snapshot(good.a);
-      const room = server.meetings.get(MEETING)!.room;
-      const receiver = new SFrameReceiver({ suite: SFRAME_SUITE, layout: KID_LAYOUT });
-      receiver.addEpoch(FIXED_TEST_KEY.epoch, FIXED_TEST_KEY.baseKey);
-      const wrongKey = new SFrameReceiver({ suite: SFRAME_SUITE, layout: KID_LAYOUT });
-      wrongKey.addEpoch(
-        0n,
-        Uint8Array.from(OTHER_KEY_HEX.match(/../g)!.map((h) => Number.parseInt(h, 16))),
-      );
-
-      const taps: RtpTap[] = [];
-      try {
-        // Video: whole frames, reassembled from the packets the SFU forwards.
-        const video = ada.local.find((t) => t.kind === 'video')!;
-        expect(video.context).toBe(FIRST_CONTEXT.video);
-        const videoTap = await room.tap(video.producerId);
-        taps.push(videoTap);
-        const vp8 = videoTap.rtpParameters.codecs.find(
-          (c) => c.mimeType.toLowerCase() === 'video/vp8',
-        )!;
-        const assembler = new Vp8FrameAssembler();
-        const frames: Uint8Array[] = [];
-        videoTap.on('rtp', (packet) => {
-          const rtp = parseRtp(new Uint8Array(packet));
-          if (rtp?.payloadType !== vp8.payloadType) return;
-          const frame = assembler.push(rtp);
-          if (frame) frames.push(frame);
-        });
-        // Audio: one Opus frame per packet.
-        const audio = ada.local.find((t) => t.kind === 'audio')!;
-        const audioTap = await room.tap(audio.producerId);
-        taps.push(audioTap);
-        const opus = audioTap.rtpParameters.codecs.find(
-          (c) => c.mimeType.toLowerCase() === 'audio/opus',
-        )!;
-        const opusFrames: Uint8Array[] = [];
-        audioTap.on('rtp', (packet) => {
-          const rtp = parseRtp(new Uint8Array(packet));
-          if (rtp?.payloadType === opus.payloadType) opusFrames.push(rtp.payload.slice());
-        });
-        await until(
-          async () => frames.some(isVp8Keyframe) && frames.length >= 20 && opusFrames.length >= 50,
-          30_000,
-          'a keyframe, 20 video frames and 50 audio packets at the tap',
+      // Ada sends through RTCRtpScriptTransform, Cy through insertable streams.
+      for (const page of [good.a, good.c]) {
+        const sender = await snapshot(page);
+        const room = server.meetings.get(MEETING)!.room;
+        const receiver = new SFrameReceiver({ suite: SFRAME_SUITE, layout: KID_LAYOUT });
+        receiver.addEpoch(FIXED_TEST_KEY.epoch, FIXED_TEST_KEY.baseKey);
+        const wrongKey = new SFrameReceiver({ suite: SFRAME_SUITE, layout: KID_LAYOUT });
+        wrongKey.addEpoch(
+          0n,
+          Uint8Array.from(OTHER_KEY_HEX.match(/../g)!.map((h) => Number.parseInt(h, 16))),
         );
 
-        const videoKid = expectedKid(ada.senderIndex, video.context, FIXED_TEST_KEY.epoch);
-        let lastCtr = -1n;
-        let keyframes = 0;
-        for (const frame of frames) {
-          const keyframe = isVp8Keyframe(frame);
-          const clear = keyframe ? 10 : 3;
-          if (keyframe) {
-            keyframes++;
-            // The VP8 keyframe start code stays in clear for the SFU (RFC 6386 §9.1)...
-            expect([...frame.subarray(3, 6)]).toEqual([0x9d, 0x01, 0x2a]);
-          }
-          // ...and right after the clear bytes comes an SFrame header with the sender's KID.
-          const header = decodeHeader(frame.subarray(clear));
-          expect(header.kid).toBe(videoKid);
-          expect(header.ctr).toBeGreaterThan(lastCtr);
-          lastCtr = header.ctr;
-          // It is ciphertext under the meeting key: it decrypts (authenticated) with it, not without it.
-          const plain = receiver.decryptFrame(frame, clear);
-          expect(plain.length).toBe(frame.length - header.length - 16);
-          expect([...plain.subarray(0, clear)]).toEqual([...frame.subarray(0, clear)]);
-          // The payload is not the frame: what follows the header differs from the plaintext.
-          const n = Math.min(16, plain.length - clear);
-          if (n >= 8) {
-            const sent = frame.subarray(clear + header.length, clear + header.length + n);
-            expect(Buffer.compare(sent, plain.subarray(clear, clear + n))).not.toBe(0);
-          }
-          expect(() => wrongKey.decryptFrame(frame, clear)).toThrow(SFrameError);
-        }
-        expect(keyframes).toBeGreaterThan(0);
+        const taps: RtpTap[] = [];
+        try {
+          // Video: whole frames, reassembled from the packets the SFU forwards.
+          const video = sender.local.find((t) => t.kind === 'video')!;
+          expect(video.context).toBe(FIRST_CONTEXT.video);
+          const videoTap = await room.tap(video.producerId);
+          taps.push(videoTap);
+          const vp8 = videoTap.rtpParameters.codecs.find(
+            (c) => c.mimeType.toLowerCase() === 'video/vp8',
+          )!;
+          const assembler = new Vp8FrameAssembler();
+          const frames: Uint8Array[] = [];
+          videoTap.on('rtp', (packet) => {
+            const rtp = parseRtp(new Uint8Array(packet));
+            if (rtp?.payloadType !== vp8.payloadType) return;
+            const frame = assembler.push(rtp);
+            if (frame) frames.push(frame);
+          });
+          // Audio: one Opus frame per packet.
+          const audio = sender.local.find((t) => t.kind === 'audio')!;
+          const audioTap = await room.tap(audio.producerId);
+          taps.push(audioTap);
+          const opus = audioTap.rtpParameters.codecs.find(
+            (c) => c.mimeType.toLowerCase() === 'audio/opus',
+          )!;
+          const opusFrames: Uint8Array[] = [];
+          audioTap.on('rtp', (packet) => {
+            const rtp = parseRtp(new Uint8Array(packet));
+            if (rtp?.payloadType === opus.payloadType) opusFrames.push(rtp.payload.slice());
+          });
+          await until(
+            async () =>
+              frames.some(isVp8Keyframe) && frames.length >= 20 && opusFrames.length >= 50,
+            30_000,
+            'a keyframe, 20 video frames and 50 audio packets at the tap',
+          );
 
-        const audioKid = expectedKid(ada.senderIndex, audio.context, FIXED_TEST_KEY.epoch);
-        for (const frame of opusFrames) {
-          const header = decodeHeader(frame.subarray(1)); // Opus: the TOC byte is clear
-          expect(header.kid).toBe(audioKid);
-          expect(receiver.decryptFrame(frame, 1).length).toBe(frame.length - header.length - 16);
+          const videoKid = expectedKid(sender.senderIndex, video.context, FIXED_TEST_KEY.epoch);
+          let lastCtr = -1n;
+          let keyframes = 0;
+          for (const frame of frames) {
+            const keyframe = isVp8Keyframe(frame);
+            const clear = keyframe ? 10 : 3;
+            if (keyframe) {
+              keyframes++;
+              // The VP8 keyframe start code stays in clear for the SFU (RFC 6386 §9.1)...
+              expect([...frame.subarray(3, 6)]).toEqual([0x9d, 0x01, 0x2a]);
+            }
+            // ...and right after the clear bytes comes an SFrame header with the sender's KID.
+            const header = decodeHeader(frame.subarray(clear));
+            expect(header.kid).toBe(videoKid);
+            expect(header.ctr).toBeGreaterThan(lastCtr);
+            lastCtr = header.ctr;
+            // It is ciphertext under the meeting key: it decrypts (authenticated) with it, not without it.
+            const plain = receiver.decryptFrame(frame, clear);
+            expect(plain.length).toBe(frame.length - header.length - 16);
+            expect([...plain.subarray(0, clear)]).toEqual([...frame.subarray(0, clear)]);
+            // The payload is not the frame: what follows the header differs from the plaintext.
+            const n = Math.min(16, plain.length - clear);
+            if (n >= 8) {
+              const sent = frame.subarray(clear + header.length, clear + header.length + n);
+              expect(Buffer.compare(sent, plain.subarray(clear, clear + n))).not.toBe(0);
+            }
+            expect(() => wrongKey.decryptFrame(frame, clear)).toThrow(SFrameError);
+          }
+          expect(keyframes).toBeGreaterThan(0);
+
+          const audioKid = expectedKid(sender.senderIndex, audio.context, FIXED_TEST_KEY.epoch);
+          for (const frame of opusFrames) {
+            const header = decodeHeader(frame.subarray(1)); // Opus: the TOC byte is clear
+            expect(header.kid).toBe(audioKid);
+            expect(receiver.decryptFrame(frame, 1).length).toBe(frame.length - header.length - 16);
+          }
+          console.log(
+            `[e2e] SFU tap: ${frames.length} video frames (${keyframes} keyframes, KID ${videoKid}), ` +
+              `${opusFrames.length} audio frames (KID ${audioKid}), all SFrame`,
+          );
+        } finally {
+          for (const t of taps) t.close();
         }
-        console.log(
-          `[e2e] SFU tap: ${frames.length} video frames (${keyframes} keyframes, KID ${videoKid}), ` +
-            `${opusFrames.length} audio frames (KID ${audioKid}), all SFrame`,
-        );
-      } finally {
-        for (const t of taps) t.close();
       }
     }, 60_000);
 
