@@ -216,6 +216,97 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
       good.client.close();
     });
 
+    test('schema-valid but hostile requests reach mediasoup and come back as typed errors', async () => {
+      const meetingId = `hostile${++meetingCounter}`;
+      const { client } = await join(meetingId, 'Mallory');
+      const other = await join(meetingId, 'Ada');
+      const theirs = await sendVideo(other.client);
+      const send = await client.call('transport.create', { direction: 'send' });
+      const recv = await client.call('transport.create', { direction: 'recv' });
+      const video = vp8Parameters();
+      await client.call('producer.create', {
+        transportId: send.transportId,
+        kind: 'video',
+        rtpParameters: video,
+      });
+      const attempts: [string, unknown][] = [
+        // The same SSRC twice on one transport.
+        ['producer.create', { transportId: send.transportId, kind: 'video', rtpParameters: video }],
+        // RTX pointing at a payload type that does not exist.
+        [
+          'producer.create',
+          {
+            transportId: send.transportId,
+            kind: 'video',
+            rtpParameters: {
+              codecs: [
+                {
+                  mimeType: 'video/rtx',
+                  payloadType: 97,
+                  clockRate: 90000,
+                  parameters: { apt: 42 },
+                },
+              ],
+              encodings: [{ ssrc: 77 }],
+            },
+          },
+        ],
+        [
+          'producer.create',
+          {
+            transportId: send.transportId,
+            kind: 'audio',
+            rtpParameters: {
+              codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 8000 }],
+            },
+          },
+        ],
+        [
+          'producer.create',
+          { transportId: recv.transportId, kind: 'video', rtpParameters: vp8Parameters() },
+        ],
+        ['rtpCapabilities.set', { rtpCapabilities: { codecs: [] } }],
+        ['consumer.create', { transportId: recv.transportId, producerId: theirs }],
+        [
+          'rtpCapabilities.set',
+          {
+            rtpCapabilities: {
+              codecs: [
+                { kind: 'video', mimeType: 'video/VP8', preferredPayloadType: 127, clockRate: 1 },
+              ],
+            },
+          },
+        ],
+        ['consumer.create', { transportId: recv.transportId, producerId: theirs }],
+        [
+          'transport.connect',
+          {
+            transportId: recv.transportId,
+            dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'sha-512', value: 'AB' }] },
+          },
+        ],
+        ['transport.connect', { transportId: recv.transportId, dtlsParameters: clientDtls }],
+        ['transport.connect', { transportId: recv.transportId, dtlsParameters: clientDtls }],
+      ];
+      const codes: string[] = [];
+      for (const [method, data] of attempts) {
+        const r = await client.request(method, data);
+        expect(typeof r.ok).toBe('boolean');
+        codes.push(r.ok ? 'ok' : r.error!.code);
+        if (!r.ok) expect(r.error!.code).toMatch(/^[a-z][a-z0-9-]*$/);
+      }
+      expect(codes).not.toContain('internal-error');
+      expect(codes[0]).toBe('invalid-rtp-parameters');
+      expect(codes[3]).toBe('wrong-direction');
+      expect(codes[5]).toBe('cannot-consume');
+      expect(codes.at(-1)).toBe('already-connected');
+      // The server and the meeting carry on.
+      expect(client.isOpen && other.client.isOpen).toBe(true);
+      expect(await sendVideo(other.client)).toBeTruthy();
+      client.close();
+      other.client.close();
+    });
+
     test('a dead worker ends its meetings for everyone, who can rejoin on the restarted worker', async () => {
       const meetingId = `crash${++meetingCounter}`;
       const a = await join(meetingId, 'Ada');
