@@ -143,7 +143,8 @@ function assemble(id: number, def: SuiteDefinition, provider: CryptoProvider): C
     refHash: (label, value) => refHash(hash, label, value),
     keyPackageRef: (keyPackage) => refHash(hash, 'MLS 1.0 KeyPackage Reference', keyPackage),
     proposalRef: (content) => refHash(hash, 'MLS 1.0 Proposal Reference', content),
-    signWithLabel: (sk, label, content) => signature.sign(sk, signContent(label, content)),
+    signWithLabel: (sk, label, content) =>
+      signature.sign(normalizeSigningKey(signature.name, sk), signContent(label, content)),
     verifyWithLabel(pk, label, content, sig) {
       let message: Uint8Array;
       try {
@@ -182,4 +183,23 @@ export function getCipherSuite(id: number, provider: CryptoProvider = nobleProvi
   }
   perProvider.set(id, suite);
   return suite;
+}
+
+const ECDSA_SCALAR_SIZE: Partial<Record<SignatureScheme['name'], number>> = {
+  'ECDSA-P256-SHA256': 32,
+  'ECDSA-P384-SHA384': 48,
+  'ECDSA-P521-SHA512': 66,
+};
+
+/**
+ * ECDSA private keys are big-endian integers (Field-Element-to-Octet-String);
+ * some implementations drop leading zero bytes (a P-521 key of 65 bytes in the
+ * mlswg vectors). Left-pad them to the field size; other keys pass unchanged.
+ */
+function normalizeSigningKey(name: SignatureScheme['name'], sk: Uint8Array): Uint8Array {
+  const size = ECDSA_SCALAR_SIZE[name];
+  if (size === undefined || sk.length >= size || sk.length === 0) return sk;
+  const out = new Uint8Array(size);
+  out.set(sk, size - sk.length);
+  return out;
 }
