@@ -117,8 +117,8 @@ function pick<N extends string, T>(
 function assemble(id: number, def: SuiteDefinition, provider: CryptoProvider): CipherSuite {
   const hash = pick(provider, (p) => p.hash, def.hash);
   const aead = pick(provider, (p) => p.aead, def.aead);
-  const dh = pick(provider, (p) => p.dh, def.dh);
-  const signature = pick(provider, (p) => p.signature, def.signature);
+  const dh = withPaddedDhKeys(pick(provider, (p) => p.dh, def.dh));
+  const signature = withPaddedEcdsaKeys(pick(provider, (p) => p.signature, def.signature));
   const kemHash = pick(provider, (p) => p.hash, DHKEM_PARAMS[def.dh].hash);
   const hpke = createHpke(createDhKem(dh, kemHash), hash, aead);
   const random = provider.randomBytes ?? nobleProvider.randomBytes!;
@@ -143,8 +143,7 @@ function assemble(id: number, def: SuiteDefinition, provider: CryptoProvider): C
     refHash: (label, value) => refHash(hash, label, value),
     keyPackageRef: (keyPackage) => refHash(hash, 'MLS 1.0 KeyPackage Reference', keyPackage),
     proposalRef: (content) => refHash(hash, 'MLS 1.0 Proposal Reference', content),
-    signWithLabel: (sk, label, content) =>
-      signature.sign(normalizeSigningKey(signature.name, sk), signContent(label, content)),
+    signWithLabel: (sk, label, content) => signature.sign(sk, signContent(label, content)),
     verifyWithLabel(pk, label, content, sig) {
       let message: Uint8Array;
       try {
@@ -185,6 +184,32 @@ export function getCipherSuite(id: number, provider: CryptoProvider = nobleProvi
   return suite;
 }
 
+const NIST_SCALAR_SIZE: Partial<Record<DhGroup['name'], number>> = {
+  'P-256': 32,
+  'P-384': 48,
+  'P-521': 66,
+};
+
+/** Left-pads a big-endian scalar that lost leading zero bytes. */
+function padScalar(sk: Uint8Array, size: number): Uint8Array {
+  if (!(sk instanceof Uint8Array) || sk.length >= size || sk.length === 0) return sk;
+  const out = new Uint8Array(size);
+  out.set(sk, size - sk.length);
+  return out;
+}
+
+/** NIST-curve HPKE private keys are big-endian scalars too (RFC 9180 §7.1.2): accept short encodings. */
+function withPaddedDhKeys(group: DhGroup): DhGroup {
+  const size = NIST_SCALAR_SIZE[group.name];
+  if (size === undefined) return group;
+  return {
+    ...group,
+    publicKey: (sk) => group.publicKey(padScalar(sk, size)),
+    dh: (sk, pk) => group.dh(padScalar(sk, size), pk),
+    isValidPrivateKey: (sk) => group.isValidPrivateKey(padScalar(sk, size)),
+  };
+}
+
 const ECDSA_SCALAR_SIZE: Partial<Record<SignatureScheme['name'], number>> = {
   'ECDSA-P256-SHA256': 32,
   'ECDSA-P384-SHA384': 48,
@@ -196,10 +221,13 @@ const ECDSA_SCALAR_SIZE: Partial<Record<SignatureScheme['name'], number>> = {
  * some implementations drop leading zero bytes (a P-521 key of 65 bytes in the
  * mlswg vectors). Left-pad them to the field size; other keys pass unchanged.
  */
-function normalizeSigningKey(name: SignatureScheme['name'], sk: Uint8Array): Uint8Array {
-  const size = ECDSA_SCALAR_SIZE[name];
-  if (size === undefined || sk.length >= size || sk.length === 0) return sk;
-  const out = new Uint8Array(size);
-  out.set(sk, size - sk.length);
-  return out;
+function withPaddedEcdsaKeys(scheme: SignatureScheme): SignatureScheme {
+  const size = ECDSA_SCALAR_SIZE[scheme.name];
+  if (size === undefined) return scheme;
+  const pad = (sk: Uint8Array) => padScalar(sk, size);
+  return {
+    ...scheme,
+    publicKey: (sk) => scheme.publicKey(pad(sk)),
+    sign: (sk, message) => scheme.sign(pad(sk), message),
+  };
 }

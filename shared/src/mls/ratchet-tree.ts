@@ -9,6 +9,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { decode, encode, type Reader, Writer } from '../codec/index.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { credentialTypeOf } from './credential.js';
 import { MlsError } from './errors.js';
 import { encodeLeafNode, type LeafNode } from './leaf-node.js';
 import {
@@ -61,6 +62,31 @@ class KeyDelta {
   }
 }
 
+/**
+ * Credential types in use and supported across the members (§7.3), kept as
+ * counts so the "supported by all members" rules are O(1) per leaf.
+ */
+export class CredentialStats {
+  members = 0;
+  readonly used = new Map<number, number>();
+  readonly supported = new Map<number, number>();
+  copy(): CredentialStats {
+    const c = new CredentialStats();
+    c.members = this.members;
+    for (const [k, v] of this.used) c.used.set(k, v);
+    for (const [k, v] of this.supported) c.supported.set(k, v);
+    return c;
+  }
+  add(leaf: LeafNode, sign: 1 | -1): void {
+    this.members += sign;
+    const t = credentialTypeOf(leaf.credential);
+    this.used.set(t, (this.used.get(t) ?? 0) + sign);
+    for (const c of new Set(leaf.capabilities.credentials)) {
+      this.supported.set(c, (this.supported.get(c) ?? 0) + sign);
+    }
+  }
+}
+
 const keyId = bytesToHex;
 
 function encryptionKeyOf(n: Node): Uint8Array {
@@ -72,6 +98,7 @@ export class RatchetTree {
   private hashes: (Uint8Array | undefined)[];
   private index: KeyIndex | undefined;
   private delta = new KeyDelta();
+  private stats: CredentialStats | undefined;
 
   private constructor(
     readonly suite: CipherSuite,
@@ -122,6 +149,7 @@ export class RatchetTree {
   clone(): RatchetTree {
     const t = new RatchetTree(this.suite, this.nodes.slice(), this.hashes.slice(), this.index);
     t.delta = this.delta.copy();
+    t.stats = this.stats?.copy();
     return t;
   }
 
@@ -208,6 +236,10 @@ export class RatchetTree {
         this.delta.encAdded.set(keyId(encryptionKeyOf(n)), x);
         if (n.type === 'leaf') this.delta.sigAdded.set(keyId(n.leaf.signatureKey), x);
       }
+    }
+    if (this.stats) {
+      if (old?.type === 'leaf') this.stats.add(old.leaf, -1);
+      if (n?.type === 'leaf') this.stats.add(n.leaf, 1);
     }
     this.nodes[x] = n;
     this.invalidate(x);
@@ -575,6 +607,15 @@ export class RatchetTree {
     if (this.delta.sigRemoved.has(k)) return undefined;
     const x = index.signature.get(k);
     return x === undefined ? undefined : nodeToLeaf(x);
+  }
+
+  /** Counts of credential types used and supported by the current members. */
+  credentialStats(): CredentialStats {
+    if (this.stats) return this.stats;
+    const stats = new CredentialStats();
+    for (const [, leaf] of this.leaves()) stats.add(leaf, 1);
+    this.stats = stats;
+    return stats;
   }
 
   // --- encoding ----------------------------------------------------------------

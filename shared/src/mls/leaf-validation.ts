@@ -1,0 +1,169 @@
+// Leaf node validation (RFC 9420 §7.3) and KeyPackage validation (§10.1).
+import type { CipherSuite } from '../crypto/cipher-suite.js';
+import type { Credential } from './credential.js';
+import { credentialTypeOf } from './credential.js';
+import { MlsError } from './errors.js';
+import {
+  decodeRequiredCapabilities,
+  type Extension,
+  ExtensionType,
+  findExtension,
+} from './extensions.js';
+import { type KeyPackage, verifyKeyPackageSignature } from './key-package.js';
+import { type LeafNode, verifyLeafNodeSignature } from './leaf-node.js';
+import { equalBytes, type RatchetTree } from './ratchet-tree.js';
+import { MLS10 } from './version.js';
+
+/** Extension types every client supports without listing them (§7.2). */
+export function isDefaultExtension(type: number): boolean {
+  return type >= 1 && type <= 5;
+}
+
+/** Proposal types every client supports without listing them (§7.2). */
+export function isDefaultProposal(type: number): boolean {
+  return type >= 1 && type <= 7;
+}
+
+/**
+ * Decides whether a credential is acceptable for a signature key (§5.3.1).
+ * This is the Authentication Service's hook; return false to reject.
+ */
+export type CredentialValidator = (credential: Credential, signatureKey: Uint8Array) => boolean;
+
+/** Group parameters a leaf is validated against. */
+export interface LeafValidationContext {
+  readonly suite: CipherSuite;
+  readonly groupId: Uint8Array;
+  /** The group context extensions in force (required capabilities, etc.). */
+  readonly extensions: readonly Extension[];
+  /** The tree the leaf is about to enter (for uniqueness and credential support). */
+  readonly tree: RatchetTree;
+  readonly validateCredential?: CredentialValidator;
+  /** Unix seconds to check key-package lifetimes against; omit to skip the check. */
+  readonly now?: bigint;
+}
+
+function fail(message: string): never {
+  throw new MlsError('invalid-leaf-node', message);
+}
+
+/**
+ * Validates a leaf node for the place it appears in: a key package, an Update
+ * proposal or a commit's UpdatePath (§7.3). `leafIndex` is where it will sit
+ * (required for update and commit sources); `replaces` is the leaf it replaces,
+ * if any, whose keys may be reused only where allowed.
+ */
+export function validateLeafNode(
+  ctx: LeafValidationContext,
+  leaf: LeafNode,
+  source: LeafNode['source'],
+  leafIndex?: number,
+  replaces?: LeafNode,
+): void {
+  if (leaf.source !== source) fail(`leaf source is ${leaf.source}, expected ${source}`);
+  if (ctx.validateCredential && !ctx.validateCredential(leaf.credential, leaf.signatureKey)) {
+    fail('credential rejected by the authentication service');
+  }
+  const groupBound = source !== 'key_package';
+  if (
+    !verifyLeafNodeSignature(
+      ctx.suite,
+      leaf,
+      groupBound ? ctx.groupId : undefined,
+      groupBound ? leafIndex : undefined,
+    )
+  ) {
+    fail('leaf signature does not verify');
+  }
+  checkCapabilities(ctx, leaf, replaces);
+  if (leaf.source === 'key_package' && ctx.now !== undefined) {
+    const { notBefore, notAfter } = leaf.lifetime;
+    if (ctx.now < notBefore || ctx.now > notAfter)
+      fail('leaf lifetime does not cover the current time');
+  }
+  for (const e of leaf.extensions) {
+    if (!isDefaultExtension(e.type) && !leaf.capabilities.extensions.includes(e.type)) {
+      fail(`leaf extension ${e.type} is not in its capabilities`);
+    }
+  }
+  if (source !== 'key_package' && replaces && replaces !== leaf) {
+    if (equalBytes(replaces.encryptionKey, leaf.encryptionKey))
+      fail(`a new ${source} leaf must change the encryption key`);
+  }
+  checkUnique(ctx.tree, leaf, leafIndex);
+}
+
+function checkCapabilities(ctx: LeafValidationContext, leaf: LeafNode, replaces?: LeafNode): void {
+  const caps = leaf.capabilities;
+  if (!caps.versions.includes(MLS10)) fail('leaf does not support mls10');
+  if (!caps.cipherSuites.includes(ctx.suite.id))
+    fail(`leaf does not support cipher suite ${ctx.suite.id}`);
+  const required = findExtension(ctx.extensions, ExtensionType.requiredCapabilities);
+  if (required) {
+    const rc = decodeRequiredCapabilities(required.data);
+    for (const t of rc.extensionTypes) {
+      if (!isDefaultExtension(t) && !caps.extensions.includes(t))
+        fail(`leaf lacks required extension ${t}`);
+    }
+    for (const t of rc.proposalTypes) {
+      if (!isDefaultProposal(t) && !caps.proposals.includes(t))
+        fail(`leaf lacks required proposal ${t}`);
+    }
+    for (const t of rc.credentialTypes) {
+      if (!caps.credentials.includes(t)) fail(`leaf lacks required credential type ${t}`);
+    }
+  }
+  for (const e of ctx.extensions) {
+    if (!isDefaultExtension(e.type) && !caps.extensions.includes(e.type)) {
+      fail(`leaf does not support group extension ${e.type}`);
+    }
+  }
+  // the leaf's credential type is supported by every other member, and it supports theirs
+  const stats = ctx.tree.credentialStats();
+  const own = credentialTypeOf(leaf.credential);
+  if (!caps.credentials.includes(own)) fail(`leaf does not list its own credential type ${own}`);
+  const others = stats.members - (replaces ? 1 : 0);
+  const supportedByOthers =
+    (stats.supported.get(own) ?? 0) - (replaces?.capabilities.credentials.includes(own) ? 1 : 0);
+  if (supportedByOthers < others) fail(`credential type ${own} is not supported by every member`);
+  for (const [type, count] of stats.used) {
+    const usedByOthers =
+      count - (replaces && credentialTypeOf(replaces.credential) === type ? 1 : 0);
+    if (usedByOthers > 0 && !caps.credentials.includes(type)) {
+      fail(`leaf does not support credential type ${type} used in the group`);
+    }
+  }
+}
+
+/** signature_key and encryption_key are unique among members (§7.3). */
+function checkUnique(tree: RatchetTree, leaf: LeafNode, leafIndex?: number): void {
+  const sigOwner = tree.findSignatureKey(leaf.signatureKey);
+  if (sigOwner !== undefined && sigOwner !== leafIndex)
+    fail('signature key already used by another member');
+  const encOwner = tree.findEncryptionKey(leaf.encryptionKey);
+  if (encOwner !== undefined && (leafIndex === undefined || encOwner !== 2 * leafIndex)) {
+    fail('encryption key already used in the tree');
+  }
+}
+
+/** Validates a KeyPackage for addition to a group (§10.1). */
+export function validateKeyPackage(ctx: LeafValidationContext, kp: KeyPackage): void {
+  if (kp.version !== MLS10) throw new MlsError('invalid-key-package', `version ${kp.version}`);
+  if (kp.cipherSuite !== ctx.suite.id) {
+    throw new MlsError(
+      'invalid-key-package',
+      `cipher suite ${kp.cipherSuite}, group uses ${ctx.suite.id}`,
+    );
+  }
+  if (!verifyKeyPackageSignature(ctx.suite, kp))
+    throw new MlsError('invalid-key-package', 'signature does not verify');
+  if (equalBytes(kp.initKey, kp.leafNode.encryptionKey)) {
+    throw new MlsError('invalid-key-package', 'init key equals the leaf encryption key');
+  }
+  try {
+    validateLeafNode(ctx, kp.leafNode, 'key_package');
+  } catch (e) {
+    if (e instanceof MlsError) throw new MlsError('invalid-key-package', e.message);
+    throw e;
+  }
+}
