@@ -1,0 +1,243 @@
+// A validator that follows a group from its public messages alone (no private
+// keys), for the delivery service: it applies proposals and commits after the
+// same checks members make (signatures, proposal-list rules, leaf validation,
+// parent hashes, transcript hashes), tracks epoch, tree and roster, and keeps
+// what a joiner needs (the ratchet tree, the GroupInfo the committer published).
+// It cannot check membership tags or confirmation tags (they need group secrets);
+// members still do.
+import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { MlsError } from './errors.js';
+import { ExtensionType, findExtension } from './extensions.js';
+import type { Sender } from './framing.js';
+import { validatePublicTree } from './group.js';
+import { serializeGroupContext } from './group-context.js';
+import { verifyGroupInfoSignature } from './group-info.js';
+import { type Member, memberAt } from './group-state.js';
+import { parseMlsMessage } from './mls-message.js';
+import type { Proposal } from './proposal.js';
+import { type ProposalEntry, validateStandaloneProposal } from './proposal-list.js';
+import {
+  authenticatedContentBytes,
+  type PublicGroupState,
+  refKey,
+  type StagedCommit,
+  stageCommit,
+  type ValidationOptions,
+  verifyContent,
+} from './public-group.js';
+import { equalBytes, RatchetTree } from './ratchet-tree.js';
+import { interimTranscriptHash } from './transcript-hash.js';
+
+/** A handshake message the validator has checked, ready to apply. */
+export type ValidatedMessage =
+  | {
+      readonly kind: 'proposal';
+      readonly sender: Sender;
+      readonly proposal: Proposal;
+      readonly ref: Uint8Array;
+    }
+  | {
+      readonly kind: 'commit';
+      readonly epoch: bigint;
+      readonly committer: Sender;
+      readonly added: readonly Member[];
+      readonly removed: readonly Member[];
+      readonly updated: readonly Member[];
+    };
+
+export class GroupValidator {
+  private state: PublicGroupState;
+  private proposals = new Map<string, ProposalEntry>();
+  private latestGroupInfo: Uint8Array | undefined;
+
+  private constructor(
+    state: PublicGroupState,
+    private readonly options: ValidationOptions,
+  ) {
+    this.state = state;
+  }
+
+  /**
+   * Starts following a group from a signed GroupInfo (MLSMessage) and its
+   * ratchet tree (in the GroupInfo's extension or supplied), validating both
+   * as a joiner would.
+   */
+  static fromGroupInfo(
+    suite: CipherSuite,
+    groupInfoMessage: Uint8Array,
+    ratchetTree?: Uint8Array,
+    options: ValidationOptions = {},
+  ): GroupValidator {
+    const m = parseMlsMessage(groupInfoMessage);
+    if (m.wireFormat !== 'group_info') throw new MlsError('invalid-value', 'not a GroupInfo');
+    const gi = m.groupInfo;
+    if (gi.groupContext.cipherSuite !== suite.id)
+      throw new MlsError('invalid-group-info', 'cipher suite mismatch');
+    const ext = findExtension(gi.extensions, ExtensionType.ratchetTree);
+    const bytes = ext?.data ?? ratchetTree;
+    if (!bytes) throw new MlsError('invalid-group-info', 'no ratchet tree');
+    let tree: RatchetTree;
+    try {
+      tree = RatchetTree.decode(suite, bytes);
+    } catch (e) {
+      if (e instanceof MlsError) throw e;
+      throw new MlsError('invalid-tree', 'malformed ratchet tree');
+    }
+    const signer = tree.leaf(gi.signer);
+    if (!signer || !verifyGroupInfoSignature(suite, gi, signer.signatureKey)) {
+      throw new MlsError('invalid-signature', 'GroupInfo signature does not verify');
+    }
+    validatePublicTree(suite, tree, gi.groupContext, {
+      validateCredential: options.validateCredential,
+    });
+    tree.adopt();
+    const v = new GroupValidator(
+      {
+        suite,
+        context: gi.groupContext,
+        contextBytes: serializeGroupContext(gi.groupContext),
+        tree,
+        interimTranscriptHash: interimTranscriptHash(
+          suite,
+          gi.groupContext.confirmedTranscriptHash,
+          gi.confirmationTag,
+        ),
+        confirmationTag: gi.confirmationTag,
+      },
+      options,
+    );
+    v.latestGroupInfo = groupInfoMessage;
+    return v;
+  }
+
+  get epoch(): bigint {
+    return this.state.context.epoch;
+  }
+  get groupId(): Uint8Array {
+    return this.state.context.groupId;
+  }
+  get treeHash(): Uint8Array {
+    return this.state.context.treeHash;
+  }
+  /** The public state of the current epoch. */
+  get publicState(): PublicGroupState {
+    return this.state;
+  }
+
+  members(): Member[] {
+    return [...this.state.tree.leaves()].map(([i]) => memberAt(this.state.tree, i));
+  }
+
+  /** The lowest leaf index with a member (Canopy's designated committer). */
+  lowestMember(): number | undefined {
+    for (const [i] of this.state.tree.leaves()) return i;
+    return undefined;
+  }
+
+  /** Proposals accepted in this epoch and not yet committed. */
+  pendingProposals(): { proposal: Proposal; sender: Sender; ref: Uint8Array }[] {
+    return [...this.proposals.values()].map((e) => ({
+      proposal: e.proposal,
+      sender: e.sender,
+      ref: e.ref!,
+    }));
+  }
+
+  /** The current ratchet tree, for joiners. */
+  ratchetTree(): Uint8Array {
+    return this.state.tree.encode();
+  }
+
+  /** The last GroupInfo accepted for the current epoch, if any. */
+  groupInfo(): Uint8Array | undefined {
+    return this.latestGroupInfo;
+  }
+
+  /**
+   * Checks a handshake message (a PublicMessage for the current epoch) and
+   * applies it: a proposal is cached, a commit starts the next epoch. Throws
+   * DecodeError or MlsError (with code 'wrong-epoch' for stale commits) and
+   * changes nothing when it is invalid.
+   */
+  process(bytes: Uint8Array): ValidatedMessage {
+    const m = parseMlsMessage(bytes);
+    if (m.wireFormat !== 'public_message') {
+      throw new MlsError(
+        'invalid-value',
+        `the validator only follows PublicMessages, not ${m.wireFormat}`,
+      );
+    }
+    const { content, auth } = m.publicMessage;
+    const s = this.state;
+    verifyContent(s, 'public_message', content, auth);
+    if (content.contentType === 'application')
+      throw new MlsError('invalid-value', 'application data in a PublicMessage');
+    if (content.contentType === 'proposal') {
+      const entry: ProposalEntry = { proposal: content.proposal, sender: content.sender };
+      validateStandaloneProposal(
+        {
+          suite: s.suite,
+          groupId: s.context.groupId,
+          extensions: s.context.extensions,
+          ...this.options,
+        },
+        s.tree,
+        entry,
+      );
+      const ref = s.suite.proposalRef(authenticatedContentBytes('public_message', content, auth));
+      this.proposals.set(refKey(ref), { ...entry, ref });
+      return { kind: 'proposal', sender: content.sender, proposal: content.proposal, ref };
+    }
+    const staged = stageCommit(s, 'public_message', content, auth, this.proposals, this.options);
+    const result = summarize(staged);
+    staged.next.tree.adopt();
+    this.state = staged.next;
+    this.proposals = new Map();
+    this.latestGroupInfo = undefined;
+    return result;
+  }
+
+  /**
+   * Accepts the GroupInfo a committer publishes for the current epoch: it must
+   * be signed by a member and describe exactly the epoch the validator is in.
+   */
+  acceptGroupInfo(bytes: Uint8Array): void {
+    const m = parseMlsMessage(bytes);
+    if (m.wireFormat !== 'group_info') throw new MlsError('invalid-value', 'not a GroupInfo');
+    const gi = m.groupInfo;
+    const signer = this.state.tree.leaf(gi.signer);
+    if (!signer || !verifyGroupInfoSignature(this.state.suite, gi, signer.signatureKey)) {
+      throw new MlsError('invalid-signature', 'GroupInfo signature does not verify');
+    }
+    if (!equalBytes(serializeGroupContext(gi.groupContext), this.state.contextBytes)) {
+      throw new MlsError('wrong-epoch', 'GroupInfo does not describe the current epoch');
+    }
+    if (!equalBytes(gi.confirmationTag, this.state.confirmationTag)) {
+      throw new MlsError(
+        'invalid-group-info',
+        'GroupInfo confirmation tag differs from the commit',
+      );
+    }
+    this.latestGroupInfo = bytes;
+  }
+}
+
+function summarize(staged: StagedCommit): ValidatedMessage {
+  const { next, applied } = staged;
+  return {
+    kind: 'commit',
+    epoch: next.context.epoch,
+    committer:
+      staged.committer.type === 'member'
+        ? { type: 'member', leafIndex: staged.committer.leafIndex }
+        : { type: 'new_member_commit' },
+    added: applied.added.map((a) => memberAt(next.tree, a.leafIndex)),
+    removed: applied.removed.map((r) => ({
+      leafIndex: r.leafIndex,
+      credential: r.leaf.credential,
+      signatureKey: r.leaf.signatureKey,
+      encryptionKey: r.leaf.encryptionKey,
+    })),
+    updated: applied.updated.map((u) => memberAt(next.tree, u.leafIndex)),
+  };
+}
