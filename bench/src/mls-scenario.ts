@@ -6,18 +6,19 @@
 //     and joins from its Welcome; the other N-2 members are added by A in
 //     commits of `batch` adds (each with a path), which B processes. The time
 //     to build counts A's commit creation and merging (not KeyPackage generation).
-//  2. For each of `runs` rounds, each operation: A creates the commit (timed),
-//     merges it, and B processes it (timed):
+//  2. For each of `runs` rounds, each operation in this order: A creates the
+//     commit (timed), merges it, and B processes it (timed):
 //       add1    — adds 1 member (fresh KeyPackage)
-//       add100  — adds 100 members
 //       remove1 — removes 1 member (not A or B)
 //       update  — a self-update (empty commit with a path)
+//       add100  — adds 100 members (last: its 100 unmerged leaves make every
+//                 later commit encrypt to each of them until they commit)
 //  3. Join: the member added by each add1 joins from its Welcome, with the
 //     ratchet tree in the Welcome (timed; includes whole-tree validation).
 //  4. Sizes: bytes of each commit, of the add1 Welcome, and of the ratchet tree.
 
 export type MlsOp = 'add1' | 'add100' | 'remove1' | 'update';
-export const MLS_OPS: readonly MlsOp[] = ['add1', 'add100', 'remove1', 'update'];
+export const MLS_OPS: readonly MlsOp[] = ['add1', 'remove1', 'update', 'add100'];
 
 export interface ScenarioOptions {
   readonly n: number;

@@ -177,6 +177,7 @@ export async function runTsMlsScenario(options: ScenarioOptions): Promise<Scenar
   const create: Partial<Record<MlsOp, number[]>> = {};
   const process: Partial<Record<MlsOp, number[]>> = {};
   const join: number[] = [];
+  const joinNotes: string[] = [];
   const commitBytes: Partial<Record<MlsOp, number>> = {};
   let welcomeBytes: number | undefined;
   let buildMs = 0;
@@ -375,15 +376,22 @@ export async function runTsMlsScenario(options: ScenarioOptions): Promise<Scenar
           const welcome = fromWire(welcomeWire);
           if (welcome.wireformat !== 'mls_welcome')
             throw new Error('Welcome decoded as something else');
-          const joined = await joinGroup(
-            welcome.welcome,
-            fresh[0].publicPackage,
-            fresh[0].privatePackage,
-            emptyPskIndex,
-            cs,
-          );
-          join.push(now() - t2);
-          checkInSync('the add1 joiner', joined, a);
+          try {
+            const joined = await joinGroup(
+              welcome.welcome,
+              fresh[0].publicPackage,
+              fresh[0].privatePackage,
+              emptyPskIndex,
+              cs,
+            );
+            join.push(now() - t2);
+            checkInSync('the add1 joiner', joined, a);
+          } catch (e) {
+            // A failed join is a finding, not the end of the run: the other
+            // operations are still measured (see the note in the report).
+            joinNotes.push(`run ${r + 1}: join ${aborted(e) ? 'exceeded the budget' : `failed: ${errorMessage(e)}`}`);
+            deadline = Number.POSITIVE_INFINITY;
+          }
         }
       }
     }
@@ -398,6 +406,7 @@ export async function runTsMlsScenario(options: ScenarioOptions): Promise<Scenar
       implementation,
       n,
       reached: true,
+      ...(joinNotes.length ? { note: joinNotes.join('; ') } : {}),
       buildMs,
       create,
       process,

@@ -1,19 +1,8 @@
 // X25519, X448 and ECDH (P-256/384/521) on node:crypto. Key validation rules,
 // sizes and private-key checks are the noble group's, so both agree on what is valid.
-import { diffieHellman, generateKeyPairSync } from 'node:crypto';
+import { diffieHellman } from 'node:crypto';
 import { CryptoError, type DhGroup, nobleProvider } from '@canopy/shared/crypto';
-import { type KeyStore, rawPrivateKey, rawPublicKey, view } from './keys.js';
-
-function generate(name: DhGroup['name']) {
-  switch (name) {
-    case 'X25519':
-      return generateKeyPairSync('x25519');
-    case 'X448':
-      return generateKeyPairSync('x448');
-    default:
-      return generateKeyPairSync('ec', { namedCurve: name });
-  }
-}
+import { type KeyStore, rawPublicKey, view } from './keys.js';
 
 /** A node:crypto DH group; KeyObjects come from (and are cached in) `keys`. */
 export function nodeDhGroup(name: DhGroup['name'], keys: KeyStore): DhGroup {
@@ -33,12 +22,10 @@ export function nodeDhGroup(name: DhGroup['name'], keys: KeyStore): DhGroup {
     privateKeySize,
     sharedSize,
     isValidPrivateKey: (sk) => noble.isValidPrivateKey(sk),
-    generatePrivateKey() {
-      const { privateKey } = generate(name);
-      const sk = rawPrivateKey(privateKey, privateKeySize);
-      keys.rememberPrivate(name, sk, privateKey);
-      return sk;
-    },
+    // Random bytes (reduced into the scalar range for the NIST curves), not
+    // generateKeyPairSync: on Node 20 a KeyGenJob finalized by GC during a
+    // later JWK export deadlocks the process (seen at ~1,000-member groups).
+    generatePrivateKey: () => noble.generatePrivateKey(),
     publicKey(sk) {
       checkPrivate(sk);
       return rawPublicKey(name, keys.private(name, sk));

@@ -113,12 +113,6 @@ export function rawPublicKey(curve: Curve, key: KeyObject): Uint8Array {
   return out;
 }
 
-/** The MLS raw private key of a KeyObject (RFC 8032/7748 raw, or a fixed-length scalar). */
-export function rawPrivateKey(key: KeyObject, size: number): Uint8Array {
-  const d = Buffer.from(key.export({ format: 'jwk' }).d ?? '', 'base64url');
-  return leftPad(view(d), size);
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
@@ -159,11 +153,6 @@ export class KeyStore {
         throw new CryptoError('invalid-public-key', `${curve}: public key rejected`);
       }
     });
-  }
-
-  /** Records a KeyObject made natively for `bytes` (e.g. a fresh key pair). */
-  rememberPrivate(curve: Curve, sk: Uint8Array, key: KeyObject): void {
-    if (this.cache) this.privates.set(sk, { curve, bytes: sk.slice(), key });
   }
 
   private lookup(

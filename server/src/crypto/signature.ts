@@ -1,8 +1,8 @@
 // Ed25519, Ed448 and ECDSA (DER signatures, SEC1 uncompressed keys) on node:crypto.
 // Like the noble schemes, verify accepts high-S ECDSA and is strict RFC 8032 for EdDSA.
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { sign, verify } from 'node:crypto';
 import { CryptoError, nobleProvider, type SignatureScheme } from '@canopy/shared/crypto';
-import { type Curve, type KeyStore, rawPrivateKey, rawPublicKey, view } from './keys.js';
+import { type Curve, type KeyStore, rawPublicKey, view } from './keys.js';
 
 const SCHEMES: Record<
   SignatureScheme['name'],
@@ -14,17 +14,6 @@ const SCHEMES: Record<
   'ECDSA-P384-SHA384': { curve: 'P-384', hash: 'sha384', privateKeySize: 48, publicKeySize: 97 },
   'ECDSA-P521-SHA512': { curve: 'P-521', hash: 'sha512', privateKeySize: 66, publicKeySize: 133 },
 };
-
-function generate(curve: Curve) {
-  switch (curve) {
-    case 'Ed25519':
-      return generateKeyPairSync('ed25519');
-    case 'Ed448':
-      return generateKeyPairSync('ed448');
-    default:
-      return generateKeyPairSync('ec', { namedCurve: curve });
-  }
-}
 
 /** A node:crypto signature scheme; KeyObjects come from (and are cached in) `keys`. */
 export function nodeSignature(name: SignatureScheme['name'], keys: KeyStore): SignatureScheme {
@@ -44,12 +33,8 @@ export function nodeSignature(name: SignatureScheme['name'], keys: KeyStore): Si
 
   return {
     name,
-    generatePrivateKey() {
-      const { privateKey } = generate(curve);
-      const sk = rawPrivateKey(privateKey, privateKeySize);
-      keys.rememberPrivate(curve, sk, privateKey);
-      return sk;
-    },
+    // Random bytes via noble, not generateKeyPairSync (see dh.ts: a Node 20 GC deadlock).
+    generatePrivateKey: () => nobleProvider.signature!(name)!.generatePrivateKey(),
     publicKey: (sk) => rawPublicKey(curve, signingKey(sk)),
     sign(sk, message) {
       const key = signingKey(sk);
