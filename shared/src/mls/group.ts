@@ -120,7 +120,7 @@ export interface CommitOutput {
   readonly welcome?: Uint8Array;
   /** GroupInfo of the new epoch (MLSMessage), for the delivery service and external joiners. */
   readonly groupInfo: Uint8Array;
-  /** The new epoch's ratchet tree (`optional<Node> ratchet_tree<V>`). */
+  /** The new epoch's ratchet tree (`optional<Node> ratchet_tree<V>`), encoded on first read. */
   readonly ratchetTree: Uint8Array;
   readonly epoch: bigint;
   readonly added: readonly Member[];
@@ -809,11 +809,15 @@ export class MlsGroup {
       removedSelf: false,
     };
     this.pending = { message, state: nextState, result };
+    let tree: Uint8Array | undefined;
     return {
       commit: message,
       welcome,
       groupInfo: serializeMlsMessage({ wireFormat: 'group_info', groupInfo: gi }),
-      ratchetTree: next.tree.encode(),
+      get ratchetTree() {
+        tree ??= next.tree.encode();
+        return tree;
+      },
       epoch: next.context.epoch,
       added: result.added,
       removed: result.removed,
