@@ -1,0 +1,108 @@
+// Invalid input raises a typed error and leaves the group exactly as it was:
+// the genuine message still processes afterwards.
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { describe, expect, test } from 'vitest';
+import { DecodeError } from '../../src/codec/index.js';
+import { MlsError } from '../../src/mls/errors.js';
+import { MlsGroup } from '../../src/mls/group.js';
+import { generateIdentity } from '../../src/mls/identity.js';
+import { parseMlsMessage, serializeMlsMessage } from '../../src/mls/mls-message.js';
+import { serializeGroup } from '../../src/mls/serialization.js';
+import { Harness } from '../support/mls-harness.js';
+import { suiteOrUndefined } from '../support/suites.js';
+import { toHex } from '../support/vectors.js';
+
+const suite = suiteOrUndefined(1)!;
+
+function threeMembers() {
+  const h = new Harness(suite);
+  const a = h.create('a');
+  const b = h.bundle('b');
+  const c = h.bundle('c');
+  h.deliver('a', a.commit({ add: [b.keyPackage, c.keyPackage] }), [b, c]);
+  return { h, a, b: h.members.get('b')!, c: h.members.get('c')! };
+}
+
+function expectUnchanged(g: MlsGroup, attempt: () => unknown): void {
+  const before = toHex(serializeGroup(g));
+  let err: unknown;
+  try {
+    attempt();
+  } catch (e) {
+    err = e;
+  }
+  expect(err instanceof MlsError || err instanceof DecodeError, String(err)).toBe(true);
+  expect(toHex(serializeGroup(g))).toBe(before);
+}
+
+/** Rewrites a PublicMessage commit with `edit` applied to its parts. */
+// biome-ignore lint/suspicious/noExplicitAny: surgery on a decoded message, field by field
+function tamper(bytes: Uint8Array, edit: (pm: any) => any): Uint8Array {
+  const m = parseMlsMessage(bytes);
+  if (m.wireFormat !== 'public_message') throw new Error('expected a PublicMessage');
+  return serializeMlsMessage({
+    wireFormat: 'public_message',
+    publicMessage: edit(structuredClone(m.publicMessage)),
+  });
+}
+
+describe('atomicity', () => {
+  test('tampered commits are rejected with typed errors and change nothing', () => {
+    const { h, a, b } = threeMembers();
+    const out = a.commit({ remove: [h.members.get('c')!.myLeafIndex] });
+    const flip = (x: Uint8Array, i = 0) => {
+      const y = x.slice();
+      y[i] ^= 1;
+      return y;
+    };
+    const bad = [
+      tamper(out.commit, (pm) => ({ ...pm, membershipTag: flip(pm.membershipTag) })),
+      tamper(out.commit, (pm) => ({
+        ...pm,
+        auth: { ...pm.auth, confirmationTag: flip(pm.auth.confirmationTag) },
+      })),
+      tamper(out.commit, (pm) => ({
+        ...pm,
+        auth: { ...pm.auth, signature: flip(pm.auth.signature, 3) },
+      })),
+      out.commit.slice(0, out.commit.length - 5),
+      new Uint8Array([0, 1, 0, 1, 255]),
+    ];
+    for (const x of bad) expectUnchanged(b, () => b.process(x));
+    // a corrupted path ciphertext: decryption fails, typed, nothing changes
+    const badPath = tamper(out.commit, (pm) => {
+      const node = pm.content.commit.path.nodes.at(-1);
+      node.encryptedPathSecret[0].ciphertext = flip(node.encryptedPathSecret[0].ciphertext);
+      return pm;
+    });
+    expectUnchanged(b, () => b.process(badPath));
+    // the genuine commit still works afterwards
+    h.members.delete('c');
+    h.deliver('a', out);
+    h.expectAgreement();
+  });
+
+  test('invalid requests are typed errors that change nothing', () => {
+    const { a } = threeMembers();
+    expectUnchanged(a, () => a.commit({ remove: [a.myLeafIndex] }));
+    expectUnchanged(a, () => a.commit({ remove: [57] }));
+    expectUnchanged(a, () => a.proposeRemove(40));
+    expectUnchanged(a, () => a.process(a.groupInfo()));
+    const stranger = generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('s') });
+    const other = MlsGroup.create({ suite, identity: stranger });
+    expectUnchanged(a, () => a.process(other.commit({}).commit));
+  });
+
+  test('groups can send handshake messages as PrivateMessages', () => {
+    const h = new Harness(suite);
+    const id = generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('p') });
+    const a = MlsGroup.create({ suite, identity: id, handshakeWireFormat: 'private_message' });
+    h.members.set('a', a);
+    const b = h.bundle('b');
+    h.deliver('a', a.commit({ add: [b.keyPackage] }), [b]);
+    const out = a.commit({});
+    expect(parseMlsMessage(out.commit).wireFormat).toBe('private_message');
+    h.deliver('a', out);
+    h.expectAgreement();
+  });
+});
