@@ -11,7 +11,7 @@
 // commit needs only the shared epoch secrets, the public tree and the member's
 // own signature key, which is exactly what a real member holds. (Commits are
 // PublicMessages, so the creator's secret tree is never touched.)
-import { utf8ToBytes } from '@noble/hashes/utils.js';
+
 import type { CipherSuite } from '@canopy/shared/crypto';
 import {
   type ClientIdentity,
@@ -21,6 +21,7 @@ import {
   type KeyPackageBundle,
   MlsGroup,
 } from '@canopy/shared/mls';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { MLS_OPS, type MlsOp, type ScenarioOptions, type ScenarioResult } from './mls-scenario.js';
 
 export interface CanopyScenarioOptions extends ScenarioOptions {
@@ -59,7 +60,10 @@ export function runCanopyScenario(o: CanopyScenarioOptions): CanopyScenarioResul
   const implementation = `canopy (${o.populate ? 'populated tree' : 'sparse tree'})`;
   let counter = 0;
   const bundle = (): KeyPackageBundle =>
-    generateKeyPackage(suite, generateIdentity(suite, { type: 'basic', identity: utf8ToBytes(`m${counter++}`) }));
+    generateKeyPackage(
+      suite,
+      generateIdentity(suite, { type: 'basic', identity: utf8ToBytes(`m${counter++}`) }),
+    );
   const creatorId = generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('creator') });
   const a = MlsGroup.create({ suite, identity: creatorId });
   const validator = GroupValidator.fromGroupInfo(suite, a.groupInfo({ withRatchetTree: true }));
@@ -78,7 +82,8 @@ export function runCanopyScenario(o: CanopyScenarioOptions): CanopyScenarioResul
     validator.process(out.commit);
     out.added.forEach((m, j) => identities.set(m.leafIndex, chunk[j].identity));
     if (b) b.process(out.commit);
-    else b = MlsGroup.joinFromWelcome(out.welcome!, chunk[0], suite, { ratchetTree: a.ratchetTree() });
+    else
+      b = MlsGroup.joinFromWelcome(out.welcome!, chunk[0], suite, { ratchetTree: a.ratchetTree() });
     if (buildMs > o.buildBudgetMs) {
       return {
         implementation,
@@ -97,7 +102,17 @@ export function runCanopyScenario(o: CanopyScenarioOptions): CanopyScenarioResul
 
   // populate: every fourth member (other than A and B) commits once
   const populate = (leaves: Iterable<number>) => {
-    for (const leaf of leaves) {
+    // Bit-reversed leaf order sets the nodes near the root first, so each later
+    // commit finds its copath already populated (leaf order would make half of
+    // them encrypt to every leaf of the still-blank other half).
+    const bits = Math.max(1, Math.ceil(Math.log2(a.publicState.tree.nLeaves)));
+    const reversed = (x: number) => {
+      let r = 0;
+      for (let i = 0; i < bits; i++) r = (r << 1) | ((x >> i) & 1);
+      return r;
+    };
+    const order = [...leaves].sort((x, y) => reversed(x) - reversed(y));
+    for (const leaf of order) {
       if (leaf % 4 !== 2 || leaf === bob.myLeafIndex) continue;
       const out = simulatedMember(a, leaf, identities.get(leaf)!).commit({});
       a.process(out.commit);
@@ -126,10 +141,13 @@ export function runCanopyScenario(o: CanopyScenarioOptions): CanopyScenarioResul
   };
   for (let r = 0; r < o.runs; r++) {
     for (const op of MLS_OPS) {
-      const fresh = op === 'add1' ? [bundle()] : op === 'add100' ? Array.from({ length: 100 }, bundle) : [];
+      const fresh =
+        op === 'add1' ? [bundle()] : op === 'add100' ? Array.from({ length: 100 }, bundle) : [];
       let victim: number | undefined;
       if (op === 'remove1') {
-        const candidates = a.members().filter((m) => m.leafIndex !== a.myLeafIndex && m.leafIndex !== bob.myLeafIndex);
+        const candidates = a
+          .members()
+          .filter((m) => m.leafIndex !== a.myLeafIndex && m.leafIndex !== bob.myLeafIndex);
         victim = candidates[(r * 7919) % candidates.length].leafIndex;
       }
       const t0 = now();
