@@ -36,8 +36,24 @@ const GOALS: Record<string, Record<number, number>> = {
 export default async function run(): Promise<void> {
   const suite = getCipherSuite(1, nodeProvider);
   for (const n of sizes) {
-    const sparse = runCanopyScenario({ suite, n, runs, batch: 100, buildBudgetMs: Infinity, populate: false, validator: true });
-    const populated = runCanopyScenario({ suite, n, runs, batch: 100, buildBudgetMs: Infinity, populate: true, validator: true });
+    const sparse = runCanopyScenario({
+      suite,
+      n,
+      runs,
+      batch: 100,
+      buildBudgetMs: Infinity,
+      populate: false,
+      validator: true,
+    });
+    const populated = runCanopyScenario({
+      suite,
+      n,
+      runs,
+      batch: 100,
+      buildBudgetMs: Infinity,
+      populate: true,
+      validator: true,
+    });
     const theirs: ScenarioResult | undefined = withTsMls
       ? await runTsMlsScenario({ n, runs, batch: 100, buildBudgetMs: budgetMs })
       : undefined;
@@ -45,32 +61,77 @@ export default async function run(): Promise<void> {
   }
 }
 
-function report(n: number, sparse: CanopyScenarioResult, populated: CanopyScenarioResult, theirs?: ScenarioResult): void {
+function report(
+  n: number,
+  sparse: CanopyScenarioResult,
+  populated: CanopyScenarioResult,
+  theirs?: ScenarioResult,
+): void {
   const t = theirs?.reached ? theirs : undefined;
   const rows: (string | number)[][] = [];
   const row = (name: string, a?: number, b?: number, c?: number, unit = ms) => {
     const goal = GOALS[name]?.[n];
-    rows.push([name, unit(a), unit(b), goal === undefined ? '' : `≤ ${goal} ms`, unit(c), ratio(c, a)]);
+    rows.push([
+      name,
+      unit(a),
+      unit(b),
+      goal === undefined ? '' : `≤ ${goal} ms`,
+      unit(c),
+      ratio(c, a),
+    ]);
   };
   row('build (batched adds of 100)', sparse.buildMs, populated.buildMs, t?.buildMs);
   for (const op of MLS_OPS as MlsOp[]) {
-    row(`create ${op}`, median(sparse.create[op]), median(populated.create[op]), median(t?.create[op]));
-    row(`process ${op}`, median(sparse.process[op]), median(populated.process[op]), median(t?.process[op]));
+    row(
+      `create ${op}`,
+      median(sparse.create[op]),
+      median(populated.create[op]),
+      median(t?.create[op]),
+    );
+    row(
+      `process ${op}`,
+      median(sparse.process[op]),
+      median(populated.process[op]),
+      median(t?.process[op]),
+    );
     row(`validator apply ${op}`, median(sparse.validate[op]), median(populated.validate[op]));
   }
   row('join', median(sparse.join), median(populated.join), median(t?.join));
   for (const op of MLS_OPS as MlsOp[]) {
-    row(`size: commit ${op}`, sparse.commitBytes[op], populated.commitBytes[op], t?.commitBytes[op], kb);
+    row(
+      `size: commit ${op}`,
+      sparse.commitBytes[op],
+      populated.commitBytes[op],
+      t?.commitBytes[op],
+      kb,
+    );
   }
-  row('size: welcome (add1, with tree)', sparse.welcomeBytes, populated.welcomeBytes, t?.welcomeBytes, kb);
+  row(
+    'size: welcome (add1, with tree)',
+    sparse.welcomeBytes,
+    populated.welcomeBytes,
+    t?.welcomeBytes,
+    kb,
+  );
   row('size: ratchet tree', sparse.treeBytes, populated.treeBytes, t?.treeBytes, kb);
   printTable(
     `MLS, N = ${n.toLocaleString('en')} (suite 1, native provider; medians of ${runs} rounds)`,
-    ['operation', 'canopy, sparse tree', 'canopy, populated tree', 'goal', theirs?.implementation ?? 'ts-mls', 'ts-mls ÷ canopy (sparse)'],
+    [
+      'operation',
+      'canopy, sparse tree',
+      'canopy, populated tree',
+      'goal',
+      theirs?.implementation ?? 'ts-mls',
+      'ts-mls ÷ canopy (sparse)',
+    ],
     rows,
   );
-  if (populated.populateMs !== undefined) console.log(`\npopulating (every 4th member commits once): ${ms(populated.populateMs)}`);
-  if (theirs && !theirs.reached) console.log(`${theirs.implementation} did not reach N = ${n}: ${theirs.note}`);
+  if (populated.populateMs !== undefined)
+    console.log(`\npopulating (every 4th member commits once): ${ms(populated.populateMs)}`);
+  if (theirs && !theirs.reached)
+    console.log(`${theirs.implementation} did not reach N = ${n}: ${theirs.note}`);
   else if (theirs?.note) console.log(`${theirs.implementation} at N = ${n}: ${theirs.note}`);
-  console.log('(ts-mls commits that only add members carry no path: it cannot be forced; Canopy always sends one.)');
+  console.log(
+    '(ts-mls commits that only add members carry no path: it cannot be forced; Canopy always sends one.)',
+  );
 }

@@ -389,7 +389,9 @@ export async function runTsMlsScenario(options: ScenarioOptions): Promise<Scenar
           } catch (e) {
             // A failed join is a finding, not the end of the run: the other
             // operations are still measured (see the note in the report).
-            joinNotes.push(`run ${r + 1}: join ${aborted(e) ? 'exceeded the budget' : `failed: ${errorMessage(e)}`}`);
+            joinNotes.push(
+              `run ${r + 1}: join ${aborted(e) ? 'exceeded the budget' : `failed: ${errorMessage(e)}`}`,
+            );
             deadline = Number.POSITIVE_INFINITY;
           }
         }
