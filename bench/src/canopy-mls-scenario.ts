@@ -80,7 +80,7 @@ export function runCanopyScenario(o: CanopyScenarioOptions): CanopyScenarioResul
     a.mergePendingCommit();
     buildMs += now() - t0;
     validator.process(out.commit);
-    out.added.forEach((m, j) => identities.set(m.leafIndex, chunk[j].identity));
+    for (const [j, m] of out.added.entries()) identities.set(m.leafIndex, chunk[j].identity);
     if (b) b.process(out.commit);
     else
       b = MlsGroup.joinFromWelcome(out.welcome!, chunk[0], suite, { ratchetTree: a.ratchetTree() });
@@ -167,7 +167,7 @@ export function runCanopyScenario(o: CanopyScenarioOptions): CanopyScenarioResul
         push(validate, op, now() - t2);
       }
       commitBytes[op] = out.commit.length;
-      out.added.forEach((m, j) => identities.set(m.leafIndex, fresh[j].identity));
+      for (const [j, m] of out.added.entries()) identities.set(m.leafIndex, fresh[j].identity);
       if (op === 'add100' && o.populate) populate(out.added.map((m) => m.leafIndex));
       if (op === 'add1') {
         welcomeBytes = out.welcome!.length;
