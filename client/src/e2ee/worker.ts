@@ -145,6 +145,10 @@ function run(
     });
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function reportError(e: unknown): void {
   post({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
 }
@@ -180,19 +184,35 @@ scope.onmessage = (event) => {
 
 function handle(message: ToWorker): void {
   switch (message.type) {
-    case 'configure':
-      if (config && config.senderIndex !== message.senderIndex) senders.clear();
+    case 'configure': {
+      const paramsChanged =
+        !config ||
+        config.suite !== message.suite ||
+        JSON.stringify(config.layout) !== JSON.stringify(message.layout);
+      // New KIDs (new index, suite or layout) mean new senders; counters restart only under new KIDs.
+      if (paramsChanged || config?.senderIndex !== message.senderIndex) senders.clear();
       config = {
         suite: message.suite as Suite,
         layout: message.layout,
         senderIndex: message.senderIndex,
       };
-      if (!receiver) {
+      if (paramsChanged) {
         receiver = new SFrameReceiver({ suite: config.suite, layout: config.layout });
         if (currentKey) receiver.addEpoch(currentKey.epoch, currentKey.baseKey);
       }
       break;
+    }
     case 'key':
+      // Refuse before changing anything: epochs only move forward, and an epoch keeps its key.
+      if (
+        currentKey &&
+        (message.epoch < currentKey.epoch ||
+          (message.epoch === currentKey.epoch && !sameBytes(message.baseKey, currentKey.baseKey)))
+      ) {
+        throw new Error(
+          `refused key for epoch ${message.epoch}: older, or another key for the current epoch`,
+        );
+      }
       currentKey = { epoch: message.epoch, baseKey: message.baseKey };
       for (const sender of senders.values()) sender.setEpoch(message.epoch, message.baseKey);
       receiver?.addEpoch(message.epoch, message.baseKey);
