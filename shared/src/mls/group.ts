@@ -11,7 +11,7 @@ import { MlsError } from './errors.js';
 import { decodeExternalPub, type Extension, ExtensionType, findExtension } from './extensions.js';
 import type { FramedContent, FramedContentAuthData, Sender, WireFormatName } from './framing.js';
 import { groupContext, serializeGroupContext } from './group-context.js';
-import { decodeGroupInfo, type GroupInfo, verifyGroupInfoSignature } from './group-info.js';
+import { decodeGroupInfo, type GroupInfo } from './group-info.js';
 import {
   buildGroupInfo,
   buildWelcome,
@@ -35,7 +35,7 @@ import {
   welcomeKeyNonce,
 } from './key-schedule.js';
 import { signLeafNode } from './leaf-node.js';
-import { type CredentialValidator, validateLeafNode } from './leaf-validation.js';
+import type { CredentialValidator } from './leaf-validation.js';
 import { type MLSMessage, parseMlsMessage, serializeMlsMessage } from './mls-message.js';
 import { decryptPrivateMessage, encryptPrivateMessage } from './private-message.js';
 import type { Proposal } from './proposal.js';
@@ -49,9 +49,12 @@ import {
   authenticatedContentBytes,
   nextGroupContext,
   type PublicGroupState,
+  proposalContext,
+  publicStateFromGroupInfo,
   refKey,
   type StagedCommit,
   stageCommit,
+  type ValidationOptions,
   verifyContent,
 } from './public-group.js';
 import {
@@ -287,15 +290,17 @@ export class MlsGroup {
         throw new MlsError('decryption-failed', 'GroupInfo did not decrypt');
       throw new MlsError('invalid-welcome', 'malformed GroupInfo');
     }
-    if (gi.groupContext.cipherSuite !== suite.id)
-      throw new MlsError('invalid-welcome', 'GroupInfo cipher suite mismatch');
     if (special.length && gi.groupContext.epoch !== 1n)
       throw new MlsError('invalid-welcome', 'reinit/branch group must start at epoch 1');
-    const tree = treeFor(suite, gi, options.ratchetTree);
-    validateJoinTree(suite, tree, gi, options);
+    const pub = publicStateFromGroupInfo(
+      suite,
+      gi,
+      options.ratchetTree,
+      validationOptions(options),
+    );
+    const { tree } = pub;
     const myLeaf = findOwnLeaf(tree, bundle);
-    const contextBytes = serializeGroupContext(gi.groupContext);
-    const secrets = epochSecretsFromJoiner(suite, gs.joinerSecret, psk, contextBytes);
+    const secrets = epochSecretsFromJoiner(suite, gs.joinerSecret, psk, pub.contextBytes);
     const expectedTag = confirmationTag(
       suite,
       secrets.confirmationKey,
@@ -317,21 +322,9 @@ export class MlsGroup {
       for (const [x, k] of keysFromPathSecret(suite, tree, gi.signer, myLeaf, gs.pathSecret))
         keys.set(x, k);
     }
-    tree.adopt();
     return new MlsGroup(
       {
-        pub: {
-          suite,
-          context: gi.groupContext,
-          contextBytes,
-          tree,
-          interimTranscriptHash: interimTranscriptHash(
-            suite,
-            gi.groupContext.confirmedTranscriptHash,
-            gi.confirmationTag,
-          ),
-          confirmationTag: gi.confirmationTag,
-        },
+        pub,
         myLeaf,
         signaturePrivateKey: bundle.identity.signaturePrivateKey,
         keys,
@@ -364,10 +357,12 @@ export class MlsGroup {
     const m = parseMessage(groupInfoMessage);
     if (m.wireFormat !== 'group_info') throw new MlsError('invalid-value', 'not a GroupInfo');
     const gi = m.groupInfo;
-    if (gi.groupContext.cipherSuite !== suite.id)
-      throw new MlsError('invalid-group-info', 'cipher suite mismatch');
-    const tree = treeFor(suite, gi, options.ratchetTree);
-    validateJoinTree(suite, tree, gi, options);
+    const pub = publicStateFromGroupInfo(
+      suite,
+      gi,
+      options.ratchetTree,
+      validationOptions(options),
+    );
     const extPub = findExtension(gi.extensions, ExtensionType.externalPub);
     if (!extPub) throw new MlsError('invalid-group-info', 'GroupInfo has no external_pub');
     const externalPub = decodeExternalPub(extPub.data);
@@ -378,19 +373,6 @@ export class MlsGroup {
       EXTERNAL_INIT_SECRET,
       nh,
     );
-    tree.adopt();
-    const pub: PublicGroupState = {
-      suite,
-      context: gi.groupContext,
-      contextBytes: serializeGroupContext(gi.groupContext),
-      tree,
-      interimTranscriptHash: interimTranscriptHash(
-        suite,
-        gi.groupContext.confirmedTranscriptHash,
-        gi.confirmationTag,
-      ),
-      confirmationTag: gi.confirmationTag,
-    };
     const entries: ProposalEntry[] = [
       { proposal: { type: 'external_init', kemOutput }, sender: { type: 'new_member_commit' } },
     ];
@@ -400,14 +382,9 @@ export class MlsGroup {
         sender: { type: 'new_member_commit' },
       });
     }
-    const draft = tree.clone();
+    const draft = pub.tree.clone();
     const applied = applyProposalList(
-      {
-        suite,
-        groupId: gi.groupContext.groupId,
-        extensions: gi.groupContext.extensions,
-        validateCredential: options.validateCredential,
-      },
+      proposalContext(pub, validationOptions(options)),
       draft,
       entries,
       { type: 'new_member_commit' },
@@ -567,8 +544,8 @@ export class MlsGroup {
     return this.state;
   }
 
-  private validationOptions() {
-    return { validateCredential: this.options.validateCredential, now: this.options.now?.() };
+  private validationOptions(): ValidationOptions {
+    return validationOptions(this.options);
   }
 
   // --- proposals -------------------------------------------------------------
@@ -614,16 +591,10 @@ export class MlsGroup {
     const s = this.active();
     const { suite } = s.pub;
     const sender: Sender = { type: 'member', leafIndex: s.myLeaf };
-    validateStandaloneProposal(
-      {
-        suite,
-        groupId: s.pub.context.groupId,
-        extensions: s.pub.context.extensions,
-        ...this.validationOptions(),
-      },
-      s.pub.tree,
-      { proposal, sender },
-    );
+    validateStandaloneProposal(proposalContext(s.pub, this.validationOptions()), s.pub.tree, {
+      proposal,
+      sender,
+    });
     const content: FramedContent = {
       groupId: s.pub.context.groupId,
       epoch: s.pub.context.epoch,
@@ -697,12 +668,7 @@ export class MlsGroup {
     }
     const draft = s.pub.tree.clone();
     const applied = applyProposalList(
-      {
-        suite,
-        groupId: s.pub.context.groupId,
-        extensions: s.pub.context.extensions,
-        ...this.validationOptions(),
-      },
+      proposalContext(s.pub, this.validationOptions()),
       draft,
       entries,
       { type: 'member', leafIndex: s.myLeaf },
@@ -915,12 +881,7 @@ export class MlsGroup {
     if (content.contentType === 'proposal') {
       const entry: ProposalEntry = { proposal: content.proposal, sender: content.sender };
       validateStandaloneProposal(
-        {
-          suite,
-          groupId: s.pub.context.groupId,
-          extensions: s.pub.context.extensions,
-          ...this.validationOptions(),
-        },
+        proposalContext(s.pub, this.validationOptions()),
         s.pub.tree,
         entry,
       );
@@ -1062,6 +1023,11 @@ export class MlsGroup {
   }
 }
 
+/** The validation options (credential hook, clock reading) of group options. */
+function validationOptions(options: GroupOptions): ValidationOptions {
+  return { validateCredential: options.validateCredential, now: options.now?.() };
+}
+
 function parseMessage(bytes: Uint8Array): MLSMessage {
   return parseMlsMessage(bytes);
 }
@@ -1091,57 +1057,6 @@ function selectPending(s: MemberState): ProposalEntry[] {
     out.push(e);
   }
   return [...latestUpdate.values(), ...out];
-}
-
-/** The GroupInfo's tree: from its ratchet_tree extension or supplied separately. */
-function treeFor(suite: CipherSuite, gi: GroupInfo, supplied?: Uint8Array): RatchetTree {
-  const ext = findExtension(gi.extensions, ExtensionType.ratchetTree);
-  const bytes = ext?.data ?? supplied;
-  if (!bytes)
-    throw new MlsError('invalid-welcome', 'no ratchet tree in the GroupInfo and none supplied');
-  try {
-    return RatchetTree.decode(suite, bytes);
-  } catch (e) {
-    if (e instanceof MlsError) throw e;
-    throw new MlsError('invalid-tree', 'malformed ratchet tree');
-  }
-}
-
-/** §12.4.3.1: the tree matches the GroupInfo and is valid as a whole; the GroupInfo is signed by a member. */
-function validateJoinTree(
-  suite: CipherSuite,
-  tree: RatchetTree,
-  gi: GroupInfo,
-  options: GroupOptions,
-): void {
-  const signer = tree.leaf(gi.signer);
-  if (!signer) throw new MlsError('invalid-group-info', 'GroupInfo signer is not a member');
-  if (!verifyGroupInfoSignature(suite, gi, signer.signatureKey)) {
-    throw new MlsError('invalid-signature', 'GroupInfo signature does not verify');
-  }
-  validatePublicTree(suite, tree, gi.groupContext, options);
-}
-
-/** Tree hash, structure, parent hashes and every leaf of a tree received from outside. */
-export function validatePublicTree(
-  suite: CipherSuite,
-  tree: RatchetTree,
-  context: GroupInfo['groupContext'],
-  options: GroupOptions = {},
-): void {
-  if (!equalBytes(tree.treeHash(), context.treeHash))
-    throw new MlsError('invalid-tree', 'tree hash does not match');
-  tree.verifyStructure();
-  tree.verifyParentHashes();
-  const ctx = {
-    suite,
-    groupId: context.groupId,
-    extensions: context.extensions,
-    tree,
-    validateCredential: options.validateCredential,
-    now: options.now?.(),
-  };
-  for (const [i, leaf] of tree.leaves()) validateLeafNode(ctx, leaf, leaf.source, i, leaf);
 }
 
 /** The leaf in a joined tree identical to our key package's leaf node. */

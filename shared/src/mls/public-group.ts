@@ -15,6 +15,7 @@ import {
   type WireFormatName,
 } from './framing.js';
 import { type GroupContext, serializeGroupContext } from './group-context.js';
+import { type GroupInfo, verifyGroupInfoSignature } from './group-info.js';
 import type { LeafNode } from './leaf-node.js';
 import { type CredentialValidator, validateLeafNode } from './leaf-validation.js';
 import {
@@ -23,9 +24,10 @@ import {
   type Committer,
   EXTERNAL_SENDER_PROPOSALS,
   type ProposalEntry,
+  type ProposalListContext,
 } from './proposal-list.js';
 import { verifyFramedContent } from './public-message.js';
-import { equalBytes, type RatchetTree } from './ratchet-tree.js';
+import { equalBytes, RatchetTree } from './ratchet-tree.js';
 import { confirmedTranscriptHash, interimTranscriptHash } from './transcript-hash.js';
 import { applyUpdatePath } from './treekem.js';
 import type { UpdatePath } from './update-path.js';
@@ -302,4 +304,101 @@ export function checkPathKeysUnique(tree: RatchetTree, path: UpdatePath, old?: L
 
 function invalidCommit(message: string): never {
   throw new MlsError('invalid-commit', message);
+}
+
+// --- joining: the public state described by a GroupInfo ---------------------
+
+/** The GroupInfo's tree: from its ratchet_tree extension or supplied separately. */
+function treeFor(suite: CipherSuite, gi: GroupInfo, supplied?: Uint8Array): RatchetTree {
+  const ext = findExtension(gi.extensions, ExtensionType.ratchetTree);
+  const bytes = ext?.data ?? supplied;
+  if (!bytes)
+    throw new MlsError('invalid-group-info', 'no ratchet tree in the GroupInfo and none supplied');
+  try {
+    return RatchetTree.decode(suite, bytes);
+  } catch (e) {
+    if (e instanceof MlsError) throw e;
+    throw new MlsError('invalid-tree', 'malformed ratchet tree');
+  }
+}
+
+/** §12.4.3.1: the tree matches the GroupInfo and is valid as a whole; the GroupInfo is signed by a member. */
+function validateJoinTree(
+  suite: CipherSuite,
+  tree: RatchetTree,
+  gi: GroupInfo,
+  options: ValidationOptions,
+): void {
+  const signer = tree.leaf(gi.signer);
+  if (!signer) throw new MlsError('invalid-group-info', 'GroupInfo signer is not a member');
+  if (!verifyGroupInfoSignature(suite, gi, signer.signatureKey)) {
+    throw new MlsError('invalid-signature', 'GroupInfo signature does not verify');
+  }
+  validatePublicTree(suite, tree, gi.groupContext, options);
+}
+
+/** Tree hash, structure, parent hashes and every leaf of a tree received from outside. */
+export function validatePublicTree(
+  suite: CipherSuite,
+  tree: RatchetTree,
+  context: GroupInfo['groupContext'],
+  options: ValidationOptions = {},
+): void {
+  if (!equalBytes(tree.treeHash(), context.treeHash))
+    throw new MlsError('invalid-tree', 'tree hash does not match');
+  tree.verifyStructure();
+  tree.verifyParentHashes();
+  const ctx = {
+    suite,
+    groupId: context.groupId,
+    extensions: context.extensions,
+    tree,
+    validateCredential: options.validateCredential,
+    now: options.now,
+  };
+  for (const [i, leaf] of tree.leaves()) validateLeafNode(ctx, leaf, leaf.source, i, leaf);
+}
+
+/**
+ * The public state a signed GroupInfo describes (§12.4.3.1), with its ratchet
+ * tree from the GroupInfo's extension or `suppliedTree`, after validating the
+ * signature and the whole tree (hash, structure, parent hashes, every leaf).
+ */
+export function publicStateFromGroupInfo(
+  suite: CipherSuite,
+  gi: GroupInfo,
+  suppliedTree: Uint8Array | undefined,
+  options: ValidationOptions = {},
+): PublicGroupState {
+  if (gi.groupContext.cipherSuite !== suite.id)
+    throw new MlsError('invalid-group-info', 'cipher suite mismatch');
+  const tree = treeFor(suite, gi, suppliedTree);
+  validateJoinTree(suite, tree, gi, options);
+  tree.adopt();
+  return {
+    suite,
+    context: gi.groupContext,
+    contextBytes: serializeGroupContext(gi.groupContext),
+    tree,
+    interimTranscriptHash: interimTranscriptHash(
+      suite,
+      gi.groupContext.confirmedTranscriptHash,
+      gi.confirmationTag,
+    ),
+    confirmationTag: gi.confirmationTag,
+  };
+}
+
+/** The proposal-list context of a state (its suite, group id and extensions). */
+export function proposalContext(
+  state: PublicGroupState,
+  options: ValidationOptions,
+): ProposalListContext {
+  return {
+    suite: state.suite,
+    groupId: state.context.groupId,
+    extensions: state.context.extensions,
+    validateCredential: options.validateCredential,
+    now: options.now,
+  };
 }

@@ -7,9 +7,7 @@
 // members still do.
 import type { CipherSuite } from '../crypto/cipher-suite.js';
 import { MlsError } from './errors.js';
-import { ExtensionType, findExtension } from './extensions.js';
 import type { Sender } from './framing.js';
-import { validatePublicTree } from './group.js';
 import { serializeGroupContext } from './group-context.js';
 import { verifyGroupInfoSignature } from './group-info.js';
 import { type Member, memberAt } from './group-state.js';
@@ -19,14 +17,15 @@ import { type ProposalEntry, validateStandaloneProposal } from './proposal-list.
 import {
   authenticatedContentBytes,
   type PublicGroupState,
+  proposalContext,
+  publicStateFromGroupInfo,
   refKey,
   type StagedCommit,
   stageCommit,
   type ValidationOptions,
   verifyContent,
 } from './public-group.js';
-import { equalBytes, RatchetTree } from './ratchet-tree.js';
-import { interimTranscriptHash } from './transcript-hash.js';
+import { equalBytes } from './ratchet-tree.js';
 
 /** A handshake message the validator has checked, ready to apply. */
 export type ValidatedMessage =
@@ -71,39 +70,8 @@ export class GroupValidator {
     const m = parseMlsMessage(groupInfoMessage);
     if (m.wireFormat !== 'group_info') throw new MlsError('invalid-value', 'not a GroupInfo');
     const gi = m.groupInfo;
-    if (gi.groupContext.cipherSuite !== suite.id)
-      throw new MlsError('invalid-group-info', 'cipher suite mismatch');
-    const ext = findExtension(gi.extensions, ExtensionType.ratchetTree);
-    const bytes = ext?.data ?? ratchetTree;
-    if (!bytes) throw new MlsError('invalid-group-info', 'no ratchet tree');
-    let tree: RatchetTree;
-    try {
-      tree = RatchetTree.decode(suite, bytes);
-    } catch (e) {
-      if (e instanceof MlsError) throw e;
-      throw new MlsError('invalid-tree', 'malformed ratchet tree');
-    }
-    const signer = tree.leaf(gi.signer);
-    if (!signer || !verifyGroupInfoSignature(suite, gi, signer.signatureKey)) {
-      throw new MlsError('invalid-signature', 'GroupInfo signature does not verify');
-    }
-    validatePublicTree(suite, tree, gi.groupContext, {
-      validateCredential: options.validateCredential,
-    });
-    tree.adopt();
     const v = new GroupValidator(
-      {
-        suite,
-        context: gi.groupContext,
-        contextBytes: serializeGroupContext(gi.groupContext),
-        tree,
-        interimTranscriptHash: interimTranscriptHash(
-          suite,
-          gi.groupContext.confirmedTranscriptHash,
-          gi.confirmationTag,
-        ),
-        confirmationTag: gi.confirmationTag,
-      },
+      publicStateFromGroupInfo(suite, gi, ratchetTree, options),
       options,
     );
     v.latestGroupInfo = groupInfoMessage;
@@ -174,16 +142,7 @@ export class GroupValidator {
       throw new MlsError('invalid-value', 'application data in a PublicMessage');
     if (content.contentType === 'proposal') {
       const entry: ProposalEntry = { proposal: content.proposal, sender: content.sender };
-      validateStandaloneProposal(
-        {
-          suite: s.suite,
-          groupId: s.context.groupId,
-          extensions: s.context.extensions,
-          ...this.options,
-        },
-        s.tree,
-        entry,
-      );
+      validateStandaloneProposal(proposalContext(s, this.options), s.tree, entry);
       const ref = s.suite.proposalRef(authenticatedContentBytes('public_message', content, auth));
       this.proposals.set(refKey(ref), { ...entry, ref });
       return { kind: 'proposal', sender: content.sender, proposal: content.proposal, ref };
