@@ -36,7 +36,12 @@ import {
 } from './key-schedule.js';
 import { signLeafNode } from './leaf-node.js';
 import type { CredentialValidator } from './leaf-validation.js';
-import { type MLSMessage, parseMlsMessage, serializeMlsMessage } from './mls-message.js';
+import {
+  keyPackageFromMessage,
+  type MLSMessage,
+  parseMlsMessage,
+  serializeMlsMessage,
+} from './mls-message.js';
 import { decryptPrivateMessage, encryptPrivateMessage } from './private-message.js';
 import type { Proposal } from './proposal.js';
 import {
@@ -98,8 +103,8 @@ export interface CreateGroupOptions extends GroupOptions {
 }
 
 export interface CommitOptions {
-  /** KeyPackages to add (by value). */
-  readonly add?: readonly KeyPackage[];
+  /** KeyPackages to add (by value): decoded, or as the MLSMessage bytes clients publish. */
+  readonly add?: readonly (KeyPackage | Uint8Array)[];
   /** Leaf indices to remove (by value). */
   readonly remove?: readonly number[];
   /** External PSKs to inject (ids; the values must be in the PSK store). */
@@ -551,8 +556,8 @@ export class MlsGroup {
   // --- proposals -------------------------------------------------------------
 
   /** Proposes adding a member (a proposal message to send; it is cached locally too). */
-  proposeAdd(keyPackage: KeyPackage, authenticatedData?: Uint8Array): Uint8Array {
-    return this.propose({ type: 'add', keyPackage }, authenticatedData);
+  proposeAdd(keyPackage: KeyPackage | Uint8Array, authenticatedData?: Uint8Array): Uint8Array {
+    return this.propose({ type: 'add', keyPackage: asKeyPackage(keyPackage) }, authenticatedData);
   }
 
   /** Proposes removing the member at a leaf. */
@@ -655,7 +660,7 @@ export class MlsGroup {
     const entries: ProposalEntry[] = [];
     if (options.includePending ?? true) entries.push(...selectPending(s));
     for (const kp of options.add ?? [])
-      entries.push({ proposal: { type: 'add', keyPackage: kp }, sender: me });
+      entries.push({ proposal: { type: 'add', keyPackage: asKeyPackage(kp) }, sender: me });
     for (const leaf of options.remove ?? [])
       entries.push({ proposal: { type: 'remove', removed: leaf }, sender: me });
     for (const psk of options.psks ?? [])
@@ -1111,4 +1116,8 @@ function finishOwnCommit(
     secrets,
     auth: { signature, confirmationTag: tag },
   };
+}
+
+function asKeyPackage(kp: KeyPackage | Uint8Array): KeyPackage {
+  return kp instanceof Uint8Array ? keyPackageFromMessage(kp) : kp;
 }

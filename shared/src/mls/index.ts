@@ -8,7 +8,7 @@
  * const me = generateIdentity(suite, { type: 'basic', identity: utf8('ada') });
  * const group = MlsGroup.create({ suite, identity: me, extensions: [encodeExternalSenders([ds])] });
  * const kp = generateKeyPackage(suite, bob);             // bob publishes kp.message
- * const out = group.commit({ add: [kp.keyPackage] });    // send out.commit, out.welcome, out.groupInfo
+ * const out = group.commit({ add: [kp.message] });      // send out.commit, out.welcome, out.groupInfo
  * group.mergePendingCommit();                            // once the delivery service accepted it
  * const bobGroup = MlsGroup.joinFromWelcome(out.welcome!, kp, suite);
  * bobGroup.process(message);                             // proposals, commits, application data
@@ -59,7 +59,12 @@ export {
 export type { KeyPackage } from './key-package.js';
 export type { CredentialValidator } from './leaf-validation.js';
 export { inspectMessage, type MessageInfo } from './message-info.js';
-export { type MLSMessage, parseMlsMessage, serializeMlsMessage } from './mls-message.js';
+export {
+  keyPackageFromMessage,
+  type MLSMessage,
+  parseMlsMessage,
+  serializeMlsMessage,
+} from './mls-message.js';
 export type { Proposal } from './proposal.js';
 export type { PreSharedKeyId } from './psk.js';
 export {

@@ -1,5 +1,6 @@
 // MLSMessage (RFC 9420 §6): the envelope every message travels in on the wire.
 import { decode, encode, type Reader, type Writer } from '../codec/index.js';
+import { MlsError } from './errors.js';
 import {
   decodePrivateMessage,
   decodePublicMessage,
@@ -69,4 +70,20 @@ export function serializeMlsMessage(m: MLSMessage): Uint8Array {
 /** Parses wire bytes as one MLSMessage; throws DecodeError on any malformation. */
 export function parseMlsMessage(bytes: Uint8Array): MLSMessage {
   return decode(decodeMlsMessage, bytes);
+}
+
+/**
+ * The KeyPackage carried by an MLSMessage (as clients publish them). Throws
+ * DecodeError on malformed bytes and MlsError('invalid-key-package') when the
+ * message is another wire format. Validation happens where it is used.
+ */
+export function keyPackageFromMessage(bytes: Uint8Array): KeyPackage {
+  const m = parseMlsMessage(bytes);
+  if (m.wireFormat !== 'key_package') {
+    throw new MlsError(
+      'invalid-key-package',
+      `expected a key_package message, got ${m.wireFormat}`,
+    );
+  }
+  return m.keyPackage;
 }

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { DecodeError } from '../../src/codec/index.js';
 import { MlsError } from '../../src/mls/errors.js';
 import { MlsGroup } from '../../src/mls/group.js';
-import { generateIdentity } from '../../src/mls/identity.js';
+import { generateIdentity, generateKeyPackage } from '../../src/mls/identity.js';
 import { parseMlsMessage, serializeMlsMessage } from '../../src/mls/mls-message.js';
 import { serializeGroup } from '../../src/mls/serialization.js';
 import { Harness } from '../support/mls-harness.js';
@@ -91,6 +91,26 @@ describe('atomicity', () => {
     const stranger = generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('s') });
     const other = MlsGroup.create({ suite, identity: stranger });
     expectUnchanged(a, () => a.process(other.commit({}).commit));
+    // adds given as wire bytes must be KeyPackage MLSMessages
+    const d = generateKeyPackage(suite, stranger);
+    expectUnchanged(a, () => a.commit({ add: [a.groupInfo()] }));
+    expectUnchanged(a, () => a.commit({ add: [d.message.slice(0, -1)] }));
+    expectUnchanged(a, () => a.proposeAdd(a.groupInfo()));
+    expect(() => a.commit({ add: [a.groupInfo()] })).toThrow(
+      expect.objectContaining({ code: 'invalid-key-package' }),
+    );
+  });
+
+  test('KeyPackages can be added as the MLSMessage bytes clients publish', () => {
+    const { h, a } = threeMembers();
+    const d = h.bundle('d');
+    const e = h.bundle('e');
+    h.deliver('a', a.commit({ add: [d.message] }), [d]);
+    const proposal = h.members.get('b')!.proposeAdd(e.message);
+    for (const [name, g] of h.members) if (name !== 'b') g.process(proposal);
+    h.deliver('a', a.commit({}), [e]);
+    expect(a.members()).toHaveLength(5);
+    h.expectAgreement();
   });
 
   test('groups can send handshake messages as PrivateMessages', () => {
