@@ -3,6 +3,8 @@
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, test } from 'vitest';
 import { MlsError } from '../../src/mls/errors.js';
+import type { CommitOutput } from '../../src/mls/group.js';
+import { GroupValidator } from '../../src/mls/validator.js';
 import { Harness, prng } from '../support/mls-harness.js';
 import { suiteOrUndefined } from '../support/suites.js';
 import { toHex } from '../support/vectors.js';
@@ -28,12 +30,23 @@ describe('group scenarios (suite 1)', () => {
     }
   });
 
-  test('random adds, removes, updates and proposals by reference keep everyone in agreement', () => {
+  test('random adds, removes, updates and proposals by reference keep everyone, and the validator, in agreement', () => {
     const rand = prng(20261123);
     const h = new Harness(suite);
     const a = h.create('a');
+    // the delivery service's view: public messages only, no secrets
+    const validator = GroupValidator.fromGroupInfo(suite, a.groupInfo({ withRatchetTree: true }));
+    const deliver = (
+      name: string,
+      out: CommitOutput,
+      joiners: Parameters<Harness['deliver']>[2],
+    ) => {
+      validator.process(out.commit);
+      validator.acceptGroupInfo(out.groupInfo);
+      h.deliver(name, out, joiners);
+    };
     const b = h.bundle('b');
-    h.deliver('a', a.commit({ add: [b.keyPackage] }), [b]);
+    deliver('a', a.commit({ add: [b.keyPackage] }), [b]);
     h.expectAgreement();
     for (let step = 0; step < 30; step++) {
       const names = [...h.members.keys()];
@@ -42,7 +55,7 @@ describe('group scenarios (suite 1)', () => {
       const op = rand();
       if (op < 0.4 || names.length < 3) {
         const joiners = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => h.bundle());
-        h.deliver(
+        deliver(
           committerName,
           committer.commit({ add: joiners.map((j) => j.keyPackage) }),
           joiners,
@@ -50,9 +63,9 @@ describe('group scenarios (suite 1)', () => {
       } else if (op < 0.65) {
         const others = committer.members().filter((m) => m.leafIndex !== committer.myLeafIndex);
         const victim = others[Math.floor(rand() * others.length)];
-        h.deliver(committerName, committer.commit({ remove: [victim.leafIndex] }));
+        deliver(committerName, committer.commit({ remove: [victim.leafIndex] }), []);
       } else if (op < 0.8) {
-        h.deliver(committerName, committer.commit({}));
+        deliver(committerName, committer.commit({}), []);
       } else {
         // another member proposes (update or remove); the committer commits by reference
         const proposerName = names.find((n) => n !== committerName)!;
@@ -69,10 +82,16 @@ describe('group scenarios (suite 1)', () => {
                   )?.leafIndex ?? proposer.myLeafIndex,
               );
         for (const [name, g] of h.members) if (name !== proposerName) g.process(proposal);
-        const out = committer.commit({});
-        h.deliver(committerName, out);
+        validator.process(proposal);
+        deliver(committerName, committer.commit({}), []);
       }
       h.expectAgreement();
+      const member = h.members.values().next().value!;
+      expect(validator.epoch).toBe(member.epoch);
+      expect(toHex(validator.treeHash)).toBe(toHex(member.treeHash));
+      expect(validator.members().map((m) => m.leafIndex)).toEqual(
+        member.members().map((m) => m.leafIndex),
+      );
     }
   });
 
