@@ -24,7 +24,12 @@ import {
   PskStore,
   pruneKeys,
 } from './group-state.js';
-import { type ClientIdentity, defaultCapabilities, type KeyPackageBundle } from './identity.js';
+import {
+  type ClientIdentity,
+  defaultCapabilities,
+  type KeyPackageBundle,
+  unixNow,
+} from './identity.js';
 import type { KeyPackage } from './key-package.js';
 import {
   deriveEpochSecrets,
@@ -35,7 +40,7 @@ import {
   welcomeKeyNonce,
 } from './key-schedule.js';
 import { signLeafNode } from './leaf-node.js';
-import type { CredentialValidator } from './leaf-validation.js';
+import { checkOutgoingKeyPackage, type LeafPolicy } from './leaf-validation.js';
 import {
   keyPackageFromMessage,
   type MLSMessage,
@@ -60,6 +65,7 @@ import {
   type StagedCommit,
   stageCommit,
   type ValidationOptions,
+  validationOptions,
   verifyContent,
 } from './public-group.js';
 import {
@@ -83,14 +89,10 @@ import {
   type NodeKey,
 } from './treekem.js';
 
-/** Group-wide behaviour chosen by the application. */
-export interface GroupOptions {
+/** Group-wide behaviour chosen by the application, including how it validates leaves. */
+export interface GroupOptions extends LeafPolicy {
   /** Wire format for this member's proposals and commits (default PublicMessage, so a DS can validate them). */
   readonly handshakeWireFormat?: 'public_message' | 'private_message';
-  /** The Authentication Service hook: accept or reject a credential for a signature key. */
-  readonly validateCredential?: CredentialValidator;
-  /** Check key-package lifetimes against this clock (Unix seconds); default: no check on receipt. */
-  readonly now?: () => bigint;
 }
 
 export interface CreateGroupOptions extends GroupOptions {
@@ -557,7 +559,8 @@ export class MlsGroup {
 
   /** Proposes adding a member (a proposal message to send; it is cached locally too). */
   proposeAdd(keyPackage: KeyPackage | Uint8Array, authenticatedData?: Uint8Array): Uint8Array {
-    return this.propose({ type: 'add', keyPackage: asKeyPackage(keyPackage) }, authenticatedData);
+    const kp = outgoingKeyPackage(keyPackage, this.options);
+    return this.propose({ type: 'add', keyPackage: kp }, authenticatedData);
   }
 
   /** Proposes removing the member at a leaf. */
@@ -660,7 +663,10 @@ export class MlsGroup {
     const entries: ProposalEntry[] = [];
     if (options.includePending ?? true) entries.push(...selectPending(s));
     for (const kp of options.add ?? [])
-      entries.push({ proposal: { type: 'add', keyPackage: asKeyPackage(kp) }, sender: me });
+      entries.push({
+        proposal: { type: 'add', keyPackage: outgoingKeyPackage(kp, this.options) },
+        sender: me,
+      });
     for (const leaf of options.remove ?? [])
       entries.push({ proposal: { type: 'remove', removed: leaf }, sender: me });
     for (const psk of options.psks ?? [])
@@ -1028,9 +1034,11 @@ export class MlsGroup {
   }
 }
 
-/** The validation options (credential hook, clock reading) of group options. */
-function validationOptions(options: GroupOptions): ValidationOptions {
-  return { validateCredential: options.validateCredential, now: options.now?.() };
+/** A KeyPackage this member puts in an Add by value, checked as §7.3 requires of senders. */
+function outgoingKeyPackage(kp: KeyPackage | Uint8Array, options: GroupOptions): KeyPackage {
+  const keyPackage = asKeyPackage(kp);
+  checkOutgoingKeyPackage(keyPackage, options, options.now?.() ?? unixNow());
+  return keyPackage;
 }
 
 function parseMessage(bytes: Uint8Array): MLSMessage {

@@ -57,7 +57,11 @@ export {
   type KeyPackageOptions,
 } from './identity.js';
 export type { KeyPackage } from './key-package.js';
-export type { CredentialValidator } from './leaf-validation.js';
+export {
+  type CredentialValidator,
+  DEFAULT_MAX_KEY_PACKAGE_LIFETIME,
+  type LeafPolicy,
+} from './leaf-validation.js';
 export { inspectMessage, type MessageInfo } from './message-info.js';
 export {
   keyPackageFromMessage,

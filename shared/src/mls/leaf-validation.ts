@@ -10,7 +10,7 @@ import {
   findExtension,
 } from './extensions.js';
 import { type KeyPackage, verifyKeyPackageSignature } from './key-package.js';
-import { type LeafNode, verifyLeafNodeSignature } from './leaf-node.js';
+import { type LeafNode, type Lifetime, verifyLeafNodeSignature } from './leaf-node.js';
 import { equalBytes, type RatchetTree } from './ratchet-tree.js';
 import { MLS10 } from './version.js';
 
@@ -41,6 +41,61 @@ export interface LeafValidationContext {
   readonly validateCredential?: CredentialValidator;
   /** Unix seconds to check key-package lifetimes against; omit to skip the check. */
   readonly now?: bigint;
+  /** Longest accepted key-package lifetime in seconds; omit to skip the check. */
+  readonly maxLifetime?: bigint;
+}
+
+/**
+ * How an application validates leaves (§7.3): its Authentication Service,
+ * its clock and its longest acceptable key-package lifetime.
+ */
+export interface LeafPolicy {
+  /** The Authentication Service hook: accept or reject a credential for a signature key. */
+  readonly validateCredential?: CredentialValidator;
+  /**
+   * Clock in Unix seconds for key-package lifetimes. Received leaves are checked
+   * against it only when it is set (§7.3 RECOMMENDED: the sender's clock may
+   * differ); KeyPackages this member adds are always checked (§7.3 MUST),
+   * against the system clock when it is not set.
+   */
+  readonly now?: () => bigint;
+  /**
+   * Longest notAfter − notBefore accepted for a key-package leaf, in seconds
+   * (§7.2: applications MUST define one). Received leaves are checked when it
+   * is set; KeyPackages this member adds always are, by default against
+   * DEFAULT_MAX_KEY_PACKAGE_LIFETIME.
+   */
+  readonly maxKeyPackageLifetime?: bigint;
+}
+
+/** 91 days: the 90 days of generateKeyPackage's default lifetime, with a day of slack. */
+export const DEFAULT_MAX_KEY_PACKAGE_LIFETIME = 91n * 86400n;
+
+/** Why a lifetime is unacceptable at `now` under `maxLifetime`, or undefined. */
+function lifetimeProblem(
+  lifetime: Lifetime,
+  now: bigint | undefined,
+  maxLifetime: bigint | undefined,
+): string | undefined {
+  const { notBefore, notAfter } = lifetime;
+  if (maxLifetime !== undefined && notAfter - notBefore > maxLifetime)
+    return `lifetime of ${notAfter - notBefore} s is longer than the ${maxLifetime} s allowed`;
+  if (now !== undefined && (now < notBefore || now > notAfter))
+    return 'lifetime does not cover the current time';
+  return undefined;
+}
+
+/**
+ * The §7.3 MUST for KeyPackages a member sends in an Add (by value): their
+ * lifetime covers the current time and is no longer than the policy allows.
+ */
+export function checkOutgoingKeyPackage(kp: KeyPackage, policy: LeafPolicy, now: bigint): void {
+  const leaf = kp.leafNode;
+  if (leaf.source !== 'key_package')
+    throw new MlsError('invalid-key-package', `leaf node source is ${leaf.source}`);
+  const max = policy.maxKeyPackageLifetime ?? DEFAULT_MAX_KEY_PACKAGE_LIFETIME;
+  const problem = lifetimeProblem(leaf.lifetime, now, max);
+  if (problem) throw new MlsError('invalid-key-package', `cannot add this KeyPackage: ${problem}`);
 }
 
 function fail(message: string): never {
@@ -76,10 +131,9 @@ export function validateLeafNode(
     fail('leaf signature does not verify');
   }
   checkCapabilities(ctx, leaf, replaces);
-  if (leaf.source === 'key_package' && ctx.now !== undefined) {
-    const { notBefore, notAfter } = leaf.lifetime;
-    if (ctx.now < notBefore || ctx.now > notAfter)
-      fail('leaf lifetime does not cover the current time');
+  if (leaf.source === 'key_package') {
+    const problem = lifetimeProblem(leaf.lifetime, ctx.now, ctx.maxLifetime);
+    if (problem) fail(`leaf ${problem}`);
   }
   for (const e of leaf.extensions) {
     if (!isDefaultExtension(e.type) && !leaf.capabilities.extensions.includes(e.type)) {

@@ -58,6 +58,7 @@ export interface ProposalListContext {
   readonly extensions: readonly Extension[];
   readonly validateCredential?: CredentialValidator;
   readonly now?: bigint;
+  readonly maxLifetime?: bigint;
 }
 
 /** Proposal types an `external` sender may send (§12.1.8). */
@@ -163,6 +164,7 @@ export function applyProposalList(
     tree,
     validateCredential: ctx.validateCredential,
     now: ctx.now,
+    maxLifetime: ctx.maxLifetime,
   };
 
   const updated: { leafIndex: number; leaf: LeafNode }[] = [];

@@ -17,7 +17,7 @@ import {
 import { type GroupContext, serializeGroupContext } from './group-context.js';
 import { type GroupInfo, verifyGroupInfoSignature } from './group-info.js';
 import type { LeafNode } from './leaf-node.js';
-import { type CredentialValidator, validateLeafNode } from './leaf-validation.js';
+import { type CredentialValidator, type LeafPolicy, validateLeafNode } from './leaf-validation.js';
 import {
   type AppliedProposals,
   applyProposalList,
@@ -44,11 +44,22 @@ export interface PublicGroupState {
   readonly confirmationTag: Uint8Array;
 }
 
-/** Options that shape validation (the Authentication Service hook, clock). */
+/** One operation's reading of a LeafPolicy (the Authentication Service hook, clock, lifetime cap). */
 export interface ValidationOptions {
   readonly validateCredential?: CredentialValidator;
   /** Unix seconds for key-package lifetime checks; omit to skip them. */
   readonly now?: bigint;
+  /** Longest accepted key-package lifetime in seconds; omit to skip the check. */
+  readonly maxLifetime?: bigint;
+}
+
+/** What a policy means for received leaves, read once per operation (the clock is read now). */
+export function validationOptions(policy: LeafPolicy): ValidationOptions {
+  return {
+    validateCredential: policy.validateCredential,
+    now: policy.now?.(),
+    maxLifetime: policy.maxKeyPackageLifetime,
+  };
 }
 
 const MAX_EPOCH = 0xffffffffffffffffn;
@@ -355,6 +366,7 @@ export function validatePublicTree(
     tree,
     validateCredential: options.validateCredential,
     now: options.now,
+    maxLifetime: options.maxLifetime,
   };
   for (const [i, leaf] of tree.leaves()) validateLeafNode(ctx, leaf, leaf.source, i, leaf);
 }
@@ -400,5 +412,6 @@ export function proposalContext(
     extensions: state.context.extensions,
     validateCredential: options.validateCredential,
     now: options.now,
+    maxLifetime: options.maxLifetime,
   };
 }

@@ -11,6 +11,7 @@ import type { Sender } from './framing.js';
 import { serializeGroupContext } from './group-context.js';
 import { verifyGroupInfoSignature } from './group-info.js';
 import { type Member, memberAt } from './group-state.js';
+import type { LeafPolicy } from './leaf-validation.js';
 import { parseMlsMessage } from './mls-message.js';
 import type { Proposal } from './proposal.js';
 import { type ProposalEntry, validateStandaloneProposal } from './proposal-list.js';
@@ -22,7 +23,7 @@ import {
   refKey,
   type StagedCommit,
   stageCommit,
-  type ValidationOptions,
+  validationOptions,
   verifyContent,
 } from './public-group.js';
 import { equalBytes } from './ratchet-tree.js';
@@ -51,7 +52,7 @@ export class GroupValidator {
 
   private constructor(
     state: PublicGroupState,
-    private readonly options: ValidationOptions,
+    private readonly policy: LeafPolicy,
   ) {
     this.state = state;
   }
@@ -65,14 +66,14 @@ export class GroupValidator {
     suite: CipherSuite,
     groupInfoMessage: Uint8Array,
     ratchetTree?: Uint8Array,
-    options: ValidationOptions = {},
+    policy: LeafPolicy = {},
   ): GroupValidator {
     const m = parseMlsMessage(groupInfoMessage);
     if (m.wireFormat !== 'group_info') throw new MlsError('invalid-value', 'not a GroupInfo');
     const gi = m.groupInfo;
     const v = new GroupValidator(
-      publicStateFromGroupInfo(suite, gi, ratchetTree, options),
-      options,
+      publicStateFromGroupInfo(suite, gi, ratchetTree, validationOptions(policy)),
+      policy,
     );
     v.latestGroupInfo = groupInfoMessage;
     return v;
@@ -142,12 +143,13 @@ export class GroupValidator {
       throw new MlsError('invalid-value', 'application data in a PublicMessage');
     if (content.contentType === 'proposal') {
       const entry: ProposalEntry = { proposal: content.proposal, sender: content.sender };
-      validateStandaloneProposal(proposalContext(s, this.options), s.tree, entry);
+      validateStandaloneProposal(proposalContext(s, validationOptions(this.policy)), s.tree, entry);
       const ref = s.suite.proposalRef(authenticatedContentBytes('public_message', content, auth));
       this.proposals.set(refKey(ref), { ...entry, ref });
       return { kind: 'proposal', sender: content.sender, proposal: content.proposal, ref };
     }
-    const staged = stageCommit(s, 'public_message', content, auth, this.proposals, this.options);
+    const options = validationOptions(this.policy);
+    const staged = stageCommit(s, 'public_message', content, auth, this.proposals, options);
     const result = summarize(staged);
     staged.next.tree.adopt();
     this.state = staged.next;
