@@ -6,6 +6,7 @@
 //   npm run bench -- mls                       all sizes
 //   CANOPY_BENCH_MLS_SIZES=100,1000 npm run bench -- mls
 //   CANOPY_BENCH_MLS_RUNS=7 CANOPY_BENCH_TSMLS=0 ...   rounds; skip ts-mls
+//   CANOPY_BENCH_MLS_PROVIDER=noble ...        pure-JS crypto, as in a browser
 import { nodeProvider } from '@canopy/server/crypto';
 import { getCipherSuite } from '@canopy/shared/crypto';
 import { type CanopyScenarioResult, runCanopyScenario } from './canopy-mls-scenario.js';
@@ -17,6 +18,8 @@ const sizes = (process.env.CANOPY_BENCH_MLS_SIZES ?? '100,1000,10000').split(','
 const runs = Number(process.env.CANOPY_BENCH_MLS_RUNS ?? 5);
 const withTsMls = process.env.CANOPY_BENCH_TSMLS !== '0';
 const budgetMs = Number(process.env.CANOPY_BENCH_TSMLS_BUDGET_MS ?? 15 * 60_000);
+const noble = process.env.CANOPY_BENCH_MLS_PROVIDER === 'noble';
+const providerName = noble ? 'noble (pure JS, as in browsers)' : 'native provider';
 
 const ms = (v: number | undefined) => (v === undefined ? '—' : formatNs(v * 1e6));
 const kb = (v: number | undefined) => (v === undefined ? '—' : `${(v / 1024).toFixed(1)} KiB`);
@@ -34,7 +37,7 @@ const GOALS: Record<string, Record<number, number>> = {
 };
 
 export default async function run(): Promise<void> {
-  const suite = getCipherSuite(1, nodeProvider);
+  const suite = noble ? getCipherSuite(1) : getCipherSuite(1, nodeProvider);
   for (const n of sizes) {
     const sparse = runCanopyScenario({
       suite,
@@ -115,7 +118,7 @@ function report(
   );
   row('size: ratchet tree', sparse.treeBytes, populated.treeBytes, t?.treeBytes, kb);
   printTable(
-    `MLS, N = ${n.toLocaleString('en')} (suite 1, native provider; medians of ${runs} rounds)`,
+    `MLS, N = ${n.toLocaleString('en')} (suite 1, ${providerName}; medians of ${runs} rounds)`,
     [
       'operation',
       'canopy, sparse tree',
