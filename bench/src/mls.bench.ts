@@ -124,7 +124,7 @@ function report(
       'canopy, sparse tree',
       'canopy, populated tree',
       'goal',
-      theirs?.implementation ?? 'ts-mls',
+      theirs?.implementation ?? 'ts-mls (not run)',
       'ts-mls ÷ canopy (sparse)',
     ],
     rows,
@@ -134,7 +134,9 @@ function report(
   if (theirs && !theirs.reached)
     console.log(`${theirs.implementation} did not reach N = ${n}: ${theirs.note}`);
   else if (theirs?.note) console.log(`${theirs.implementation} at N = ${n}: ${theirs.note}`);
-  console.log(
-    '(ts-mls commits that only add members carry no path: it cannot be forced; Canopy always sends one.)',
-  );
+  if (theirs) {
+    console.log(
+      '(ts-mls commits that only add members carry no path: it cannot be forced; Canopy always sends one.)',
+    );
+  } else console.log('(ts-mls not run: CANOPY_BENCH_TSMLS=0)');
 }
