@@ -64,6 +64,25 @@ export class HeaderFields {
   length = 0;
 }
 
+// The value readValue last read, as hi and lo 32-bit halves: no allocation per frame.
+const value = new Uint32Array(2);
+
+/** Reads an n-byte big-endian KID or CTR at buf[p..end) into `value`, refusing non-minimal forms. */
+function readValue(buf: Uint8Array, p: number, n: number, end: number, what: 'KID' | 'CTR'): void {
+  if (p + n > end) throw new SFrameError('truncated', `SFrame header: ${what} needs ${n} bytes`);
+  if (n === 1 ? buf[p] < 8 : buf[p] === 0) {
+    throw new SFrameError('malformed-header', `SFrame header: ${what} not minimally encoded`);
+  }
+  let hi = 0;
+  let lo = 0;
+  for (let i = 0; i < n; i++) {
+    hi = ((hi << 8) | (lo >>> 24)) >>> 0;
+    lo = ((lo << 8) | buf[p + i]) >>> 0;
+  }
+  value[0] = hi;
+  value[1] = lo;
+}
+
 /**
  * Reads the header at buf[off..end) into `h`. Throws SFrameError 'truncated' if
  * the input ends inside it, 'malformed-header' if a value is not minimally encoded.
@@ -72,42 +91,26 @@ export function readHeader(buf: Uint8Array, off: number, end: number, h: HeaderF
   if (off >= end) throw new SFrameError('truncated', 'SFrame header: no bytes');
   const cfg = buf[off];
   let p = off + 1;
-  let hi = 0;
-  let lo = (cfg >>> 4) & 7;
+  const k = (cfg >>> 4) & 7; // the KID itself, or its length - 1 when extended
   if (cfg & 0x80) {
-    const n = lo + 1;
-    if (p + n > end) throw new SFrameError('truncated', `SFrame header: KID needs ${n} bytes`);
-    if (n === 1 ? buf[p] < 8 : buf[p] === 0) {
-      throw new SFrameError('malformed-header', 'SFrame header: KID not minimally encoded');
-    }
-    hi = 0;
-    lo = 0;
-    for (let i = 0; i < n; i++) {
-      hi = ((hi << 8) | (lo >>> 24)) >>> 0;
-      lo = ((lo << 8) | buf[p + i]) >>> 0;
-    }
-    p += n;
+    readValue(buf, p, k + 1, end, 'KID');
+    h.kidHi = value[0];
+    h.kidLo = value[1];
+    p += k + 1;
+  } else {
+    h.kidHi = 0;
+    h.kidLo = k;
   }
-  h.kidHi = hi;
-  h.kidLo = lo;
-  hi = 0;
-  lo = cfg & 7;
+  const c = cfg & 7; // the CTR itself, or its length - 1 when extended
   if (cfg & 0x08) {
-    const n = lo + 1;
-    if (p + n > end) throw new SFrameError('truncated', `SFrame header: CTR needs ${n} bytes`);
-    if (n === 1 ? buf[p] < 8 : buf[p] === 0) {
-      throw new SFrameError('malformed-header', 'SFrame header: CTR not minimally encoded');
-    }
-    hi = 0;
-    lo = 0;
-    for (let i = 0; i < n; i++) {
-      hi = ((hi << 8) | (lo >>> 24)) >>> 0;
-      lo = ((lo << 8) | buf[p + i]) >>> 0;
-    }
-    p += n;
+    readValue(buf, p, c + 1, end, 'CTR');
+    h.ctrHi = value[0];
+    h.ctrLo = value[1];
+    p += c + 1;
+  } else {
+    h.ctrHi = 0;
+    h.ctrLo = c;
   }
-  h.ctrHi = hi;
-  h.ctrLo = lo;
   h.length = p - off;
 }
 
