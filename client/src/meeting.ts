@@ -11,6 +11,7 @@
 import type {
   ParticipantInfo,
   ProducerInfo,
+  ResultData,
   RtpCapabilities,
   Notification as ServerNotification,
 } from '@canopy/shared/protocol';
@@ -309,9 +310,9 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
     }
   }
 
-  async #openRecvTransport(): Promise<void> {
-    const info = await this.#signaling.request('transport.create', { direction: 'recv' });
-    const transport = this.#device.createRecvTransport({
+  /** mediasoup-client transport options for a transport the server created. */
+  #transportOptions(info: ResultData<'transport.create'>): ms.TransportOptions {
+    return {
       id: info.transportId,
       iceParameters: info.iceParameters,
       iceCandidates: toClient(info.iceCandidates),
@@ -319,7 +320,12 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
       ...(this.#e2ee.peerConnectionSettings && {
         additionalSettings: this.#e2ee.peerConnectionSettings,
       }),
-    });
+    };
+  }
+
+  async #openRecvTransport(): Promise<void> {
+    const info = await this.#signaling.request('transport.create', { direction: 'recv' });
+    const transport = this.#device.createRecvTransport(this.#transportOptions(info));
     this.#wireConnect(transport);
     this.#recvTransport = transport;
     this.#recvReady.resolve(transport);
@@ -327,15 +333,7 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
 
   async #openSendTransport(): Promise<ms.Transport> {
     const info = await this.#signaling.request('transport.create', { direction: 'send' });
-    const transport = this.#device.createSendTransport({
-      id: info.transportId,
-      iceParameters: info.iceParameters,
-      iceCandidates: toClient(info.iceCandidates),
-      dtlsParameters: info.dtlsParameters,
-      ...(this.#e2ee.peerConnectionSettings && {
-        additionalSettings: this.#e2ee.peerConnectionSettings,
-      }),
-    });
+    const transport = this.#device.createSendTransport(this.#transportOptions(info));
     this.#wireConnect(transport);
     transport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
       this.#signaling
