@@ -10,7 +10,7 @@ import { type Extension, ExtensionType, encodeExternalPub } from './extensions.j
 import { encodeGroupInfo, type GroupInfo, signGroupInfo } from './group-info.js';
 import { type KeyPackage, keyPackageRef } from './key-package.js';
 import { type EpochSecrets, externalKeyPair, welcomeKeyNonce } from './key-schedule.js';
-import type { ProposalEntry } from './proposal-list.js';
+import type { AppliedProposals, ProposalEntry } from './proposal-list.js';
 import { type PreSharedKeyId, PskType, type ResolvedPsk } from './psk.js';
 import type { PublicGroupState } from './public-group.js';
 import { equalBytes, type RatchetTree } from './ratchet-tree.js';
@@ -58,6 +58,23 @@ export function memberAt(tree: RatchetTree, leafIndex: number): Member {
     credential: leaf.credential,
     signatureKey: leaf.signatureKey,
     encryptionKey: leaf.encryptionKey,
+  };
+}
+
+/** Who a commit added, updated (as members of the new tree) and removed (as they were). */
+export function rosterChanges(
+  applied: AppliedProposals,
+  tree: RatchetTree,
+): { added: Member[]; removed: Member[]; updated: Member[] } {
+  return {
+    added: applied.added.map((a) => memberAt(tree, a.leafIndex)),
+    removed: applied.removed.map(({ leafIndex, leaf }) => ({
+      leafIndex,
+      credential: leaf.credential,
+      signatureKey: leaf.signatureKey,
+      encryptionKey: leaf.encryptionKey,
+    })),
+    updated: applied.updated.map((u) => memberAt(tree, u.leafIndex)),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   openGroupSecrets,
   PskStore,
   pruneKeys,
+  rosterChanges,
 } from './group-state.js';
 import {
   type ClientIdentity,
@@ -57,6 +58,7 @@ import {
 import { type PreSharedKeyId, pskSecret } from './psk.js';
 import {
   authenticatedContentBytes,
+  commitSender,
   nextGroupContext,
   type PublicGroupState,
   proposalContext,
@@ -775,14 +777,7 @@ export class MlsGroup {
       epoch: next.context.epoch,
       own: true,
       committer: me,
-      added: applied.added.map((a) => memberAt(next.tree, a.leafIndex)),
-      removed: applied.removed.map((r) => ({
-        leafIndex: r.leafIndex,
-        credential: r.leaf.credential,
-        signatureKey: r.leaf.signatureKey,
-        encryptionKey: r.leaf.encryptionKey,
-      })),
-      updated: applied.updated.map((u) => memberAt(next.tree, u.leafIndex)),
+      ...rosterChanges(applied, next.tree),
       removedSelf: false,
     };
     this.pending = { message, state: nextState, result };
@@ -916,24 +911,12 @@ export class MlsGroup {
   ): CommitResult {
     const { suite } = s.pub;
     const { applied, next } = staged;
-    const committer: Sender =
-      staged.committer.type === 'member'
-        ? { type: 'member', leafIndex: staged.committer.leafIndex }
-        : { type: 'new_member_commit' };
-    const removed = applied.removed.map((r) => ({
-      leafIndex: r.leafIndex,
-      credential: r.leaf.credential,
-      signatureKey: r.leaf.signatureKey,
-      encryptionKey: r.leaf.encryptionKey,
-    }));
     const summary = {
       kind: 'commit' as const,
       epoch: next.context.epoch,
       own: false,
-      committer,
-      added: applied.added.map((a) => memberAt(next.tree, a.leafIndex)),
-      removed,
-      updated: applied.updated.map((u) => memberAt(next.tree, u.leafIndex)),
+      committer: commitSender(staged),
+      ...rosterChanges(applied, next.tree),
     };
     if (applied.removed.some((r) => r.leafIndex === s.myLeaf)) {
       this.state = { ...s, status: 'removed' };

@@ -12,6 +12,7 @@ import {
   encodeAuthenticatedContent,
   type FramedContent,
   type FramedContentAuthData,
+  type Sender,
   type WireFormatName,
 } from './framing.js';
 import { type GroupContext, serializeGroupContext } from './group-context.js';
@@ -159,6 +160,13 @@ export interface StagedCommit {
   readonly provisionalContext?: Uint8Array;
   /** The public state of the new epoch. */
   readonly next: PublicGroupState;
+}
+
+/** The committer as a Sender (a new member's leaf is not a sender index yet). */
+export function commitSender(staged: StagedCommit): Sender {
+  return staged.committer.type === 'member'
+    ? { type: 'member', leafIndex: staged.committer.leafIndex }
+    : { type: 'new_member_commit' };
 }
 
 /** The GroupContext of the next epoch. */

@@ -10,13 +10,14 @@ import { MlsError } from './errors.js';
 import type { Sender } from './framing.js';
 import { serializeGroupContext } from './group-context.js';
 import { verifyGroupInfoSignature } from './group-info.js';
-import { type Member, memberAt } from './group-state.js';
+import { type Member, memberAt, rosterChanges } from './group-state.js';
 import type { LeafPolicy } from './leaf-validation.js';
 import { parseMlsMessage } from './mls-message.js';
 import type { Proposal } from './proposal.js';
 import { type ProposalEntry, validateStandaloneProposal } from './proposal-list.js';
 import {
   authenticatedContentBytes,
+  commitSender,
   type PublicGroupState,
   proposalContext,
   publicStateFromGroupInfo,
@@ -184,21 +185,10 @@ export class GroupValidator {
 }
 
 function summarize(staged: StagedCommit): ValidatedMessage {
-  const { next, applied } = staged;
   return {
     kind: 'commit',
-    epoch: next.context.epoch,
-    committer:
-      staged.committer.type === 'member'
-        ? { type: 'member', leafIndex: staged.committer.leafIndex }
-        : { type: 'new_member_commit' },
-    added: applied.added.map((a) => memberAt(next.tree, a.leafIndex)),
-    removed: applied.removed.map((r) => ({
-      leafIndex: r.leafIndex,
-      credential: r.leaf.credential,
-      signatureKey: r.leaf.signatureKey,
-      encryptionKey: r.leaf.encryptionKey,
-    })),
-    updated: applied.updated.map((u) => memberAt(next.tree, u.leafIndex)),
+    epoch: staged.next.context.epoch,
+    committer: commitSender(staged),
+    ...rosterChanges(staged.applied, staged.next.tree),
   };
 }
