@@ -2,15 +2,11 @@
 // the genuine message still processes afterwards.
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, test } from 'vitest';
-import { DecodeError } from '../../src/codec/index.js';
-import { MlsError } from '../../src/mls/errors.js';
 import { MlsGroup } from '../../src/mls/group.js';
 import { generateIdentity, generateKeyPackage } from '../../src/mls/identity.js';
 import { parseMlsMessage, serializeMlsMessage } from '../../src/mls/mls-message.js';
-import { serializeGroup } from '../../src/mls/serialization.js';
-import { Harness } from '../support/mls-harness.js';
+import { expectUnchanged, Harness } from '../support/mls-harness.js';
 import { suiteOrUndefined } from '../support/suites.js';
-import { toHex } from '../support/vectors.js';
 
 const suite = suiteOrUndefined(1)!;
 
@@ -21,18 +17,6 @@ function threeMembers() {
   const c = h.bundle('c');
   h.deliver('a', a.commit({ add: [b.keyPackage, c.keyPackage] }), [b, c]);
   return { h, a, b: h.members.get('b')!, c: h.members.get('c')! };
-}
-
-function expectUnchanged(g: MlsGroup, attempt: () => unknown): void {
-  const before = toHex(serializeGroup(g));
-  let err: unknown;
-  try {
-    attempt();
-  } catch (e) {
-    err = e;
-  }
-  expect(err instanceof MlsError || err instanceof DecodeError, String(err)).toBe(true);
-  expect(toHex(serializeGroup(g))).toBe(before);
 }
 
 /** Rewrites a PublicMessage commit with `edit` applied to its parts. */

@@ -1,14 +1,34 @@
 // Drives several MlsGroup members through commits as a delivery service would.
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { expect } from 'vitest';
+import { DecodeError } from '../../src/codec/index.js';
 import type { CipherSuite } from '../../src/crypto/index.js';
+import { MlsError } from '../../src/mls/errors.js';
 import { MlsGroup } from '../../src/mls/group.js';
 import {
   generateIdentity,
   generateKeyPackage,
   type KeyPackageBundle,
 } from '../../src/mls/identity.js';
+import { serializeGroup } from '../../src/mls/serialization.js';
 import { toHex } from './vectors.js';
+
+/**
+ * `attempt` throws a typed error (MlsError or DecodeError; with `code` when
+ * given) and leaves the group's serialized state byte for byte as it was.
+ */
+export function expectUnchanged(g: MlsGroup, attempt: () => unknown, code?: string): void {
+  const before = toHex(serializeGroup(g));
+  let err: unknown;
+  try {
+    attempt();
+  } catch (e) {
+    err = e;
+  }
+  expect(err instanceof MlsError || err instanceof DecodeError, String(err)).toBe(true);
+  if (code !== undefined) expect((err as MlsError).code).toBe(code);
+  expect(toHex(serializeGroup(g))).toBe(before);
+}
 
 /** Deterministic PRNG so a failing scenario reproduces. */
 export function prng(seed: number): () => number {
