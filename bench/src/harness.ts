@@ -37,6 +37,11 @@ function summarize(name: string, perOp: number[], batch: number): BenchResult {
   };
 }
 
+/** The batch size to try after `batch` operations took `dt` ms: enough for a run of `minRunMs`. */
+function nextBatch(batch: number, dt: number, minRunMs: number, maxBatch: number): number {
+  return Math.min(maxBatch, dt <= 0 ? batch * 10 : Math.ceil((batch * minRunMs * 1.2) / dt));
+}
+
 /** Times a synchronous operation; returns the median over `runs` runs. */
 export function bench(name: string, op: () => unknown, opts: BenchOptions = {}): BenchResult {
   const { runs = 15, minRunMs = 40, maxBatch = 1e6 } = opts;
@@ -47,7 +52,7 @@ export function bench(name: string, op: () => unknown, opts: BenchOptions = {}):
     for (let i = 0; i < batch; i++) op();
     const dt = performance.now() - t0;
     if (dt >= minRunMs || batch >= maxBatch) break;
-    batch = Math.min(maxBatch, dt <= 0 ? batch * 10 : Math.ceil((batch * minRunMs * 1.2) / dt));
+    batch = nextBatch(batch, dt, minRunMs, maxBatch);
   }
   const perOp: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -72,7 +77,7 @@ export async function benchAsync(
     for (let i = 0; i < batch; i++) await op();
     const dt = performance.now() - t0;
     if (dt >= minRunMs || batch >= maxBatch) break;
-    batch = Math.min(maxBatch, dt <= 0 ? batch * 10 : Math.ceil((batch * minRunMs * 1.2) / dt));
+    batch = nextBatch(batch, dt, minRunMs, maxBatch);
   }
   const perOp: number[] = [];
   for (let r = 0; r < runs; r++) {
