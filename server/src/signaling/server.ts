@@ -65,11 +65,17 @@ export class SignalingServer {
     });
     const alive = new WeakMap<object, boolean>();
     this.#onUpgrade = (req, socket, head) => {
+      // Node hands an upgraded socket over with no 'error' listener: a client
+      // reset (ECONNRESET) would otherwise be an unhandled error that kills the
+      // process. ws adds its own listener once it takes the socket over.
+      const onSocketError = () => socket.destroy();
+      socket.on('error', onSocketError);
       const refusal = this.#refusal(req);
       if (refusal) {
         socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
+      socket.off('error', onSocketError);
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
         if (this.#closed) {
           ws.close(CLOSE_CODES.goingAway, 'server closing');
