@@ -7,6 +7,25 @@
 /** Base class of Canopy's typed errors, re-exported for the server and client packages. */
 export { CanopyError } from '../errors.js';
 export { DisplayName, Id, MediaKind, MeetingId, ParticipantId, SenderIndex } from './common.js';
+export {
+  type ClientFrame,
+  type ClientFrameType,
+  type CommitReason,
+  DELIVERY_LIMITS,
+  type DeliveryRole,
+  decodeClientFrame,
+  decodeServerFrame,
+  encodeClientFrame,
+  encodeServerFrame,
+  type HostAction,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_SERVER_FRAME_BYTES,
+  type RemovalReason,
+  type ReportSubject,
+  type ServerFrame,
+  type ServerFrameType,
+  type WireCredential,
+} from './delivery.js';
 export { ProtocolError, type ProtocolErrorCode } from './errors.js';
 export { LIMITS } from './limits.js';
 export {
