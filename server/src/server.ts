@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { MAX_CLIENT_FRAME_BYTES } from '@canopy/shared/protocol';
 import type { ServerConfig } from './config.js';
+import type { DeliveryService } from './delivery/index.js';
 import { staticFiles } from './http/static-files.js';
 import { MeetingRegistry } from './meeting/index.js';
 import { type MediasoupApi, Sfu } from './sfu/index.js';
@@ -19,12 +21,19 @@ export interface CanopyServer {
   readonly sfu: Sfu;
   readonly meetings: MeetingRegistry;
   readonly signaling: SignalingServer;
+  /** The delivery service on the signaling connections, when one was given. */
+  readonly delivery: DeliveryService | undefined;
   /** Close connections, meetings, workers and the port. */
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   signaling?: Omit<SignalingServerOptions, 'allowedOrigins'>;
+  /**
+   * The delivery service (MLS groups) served on the same WebSocket as binary
+   * frames; without one, binary frames are refused as before.
+   */
+  delivery?: DeliveryService;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -62,8 +71,13 @@ export async function startServer(
     : createHttpServer(handler);
   const signaling = new SignalingServer(
     http,
-    (connection) => new MediaSession(connection, meetings, log),
+    (connection) => {
+      new MediaSession(connection, meetings, log);
+      options.delivery?.accept(connection);
+    },
     {
+      // a commit or a join storm's Welcome is larger than any JSON message
+      ...(options.delivery && { hardMaxBytes: MAX_CLIENT_FRAME_BYTES }),
       ...options.signaling,
       allowedOrigins: config.allowedOrigins,
       log,
@@ -90,7 +104,9 @@ export async function startServer(
     sfu,
     meetings,
     signaling,
+    delivery: options.delivery,
     async close() {
+      options.delivery?.close();
       signaling.close();
       meetings.close();
       sfu.close();

@@ -25,6 +25,12 @@ import type { RawData, WebSocket } from 'ws';
 /** Handles one validated request; resolves with the result data, or throws a CanopyError. */
 export type RequestHandler = (request: Request) => Promise<unknown>;
 
+/**
+ * Handles one binary frame (the delivery service's protocol); it validates the
+ * bytes itself. Frames above the server's hard cap never reach it.
+ */
+export type BinaryHandler = (bytes: Uint8Array) => void;
+
 export interface ConnectionLimits {
   /** Largest message answered normally; larger ones get `message-too-large`. */
   maxMessageBytes: number;
@@ -68,6 +74,7 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> {
   readonly #limits: ConnectionLimits;
   readonly #log: (message: string, error?: unknown) => void;
   #handler: RequestHandler | undefined;
+  #binaryHandler: BinaryHandler | undefined;
   /** When recent malformed messages arrived (at most maxStrikes kept). */
   #strikes: number[] = [];
   #pending = 0;
@@ -104,6 +111,16 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> {
     this.#handler = handler;
   }
 
+  /** Set who handles this connection's binary frames (without one, they are rejected). */
+  setBinaryHandler(handler: BinaryHandler): void {
+    this.#binaryHandler = handler;
+  }
+
+  /** Send a binary frame (dropped once the connection is closing); the bytes may be shared. */
+  sendBinary(bytes: Uint8Array): void {
+    this.#send(bytes);
+  }
+
   /** Send a notification (dropped once the connection is closing). */
   notify(notification: Notification): void {
     this.#send(encodeNotification(notification.method, notification.data));
@@ -124,6 +141,14 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> {
       return;
     }
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (isBinary && this.#binaryHandler) {
+      try {
+        this.#binaryHandler(bytes);
+      } catch (e) {
+        this.#fail(e);
+      }
+      return;
+    }
     if (isBinary) {
       this.#reject(new ProtocolError('invalid-message', 'binary messages are not accepted'));
       return;
@@ -195,7 +220,7 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> {
     this.close(CLOSE_CODES.internalError, 'internal error');
   }
 
-  #send(text: string): void {
+  #send(text: string | Uint8Array): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
     if (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes) {
       this.#log(`connection ${this.id}: client is not reading; disconnecting`);

@@ -3,6 +3,7 @@
  * (see @canopy/shared/protocol), validated at the boundary.
  */
 export {
+  type BinaryHandler,
   CLOSE_CODES,
   type ConnectionLimits,
   DEFAULT_CONNECTION_LIMITS,

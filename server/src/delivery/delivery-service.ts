@@ -1,0 +1,291 @@
+/**
+ * The delivery service (DS) of one server (DESIGN.md, "Key management"): it
+ * identifies connections by their signed link, has the Authentication Service
+ * vouch for their MLS signature keys, and runs each meeting's MLS group as
+ * external sender — admissions and departures become external proposals it
+ * signs, members it names commit them, and it orders one commit per epoch.
+ * It holds no group secret.
+ *
+ * ```ts
+ * const ds = new DeliveryService({ suite, authentication, links });
+ * new SignalingServer(http, (connection) => ds.accept(connection));
+ * ds.on('commit-accepted', (e) => metrics.commits.inc({ result: 'accepted' }));
+ * ```
+ *
+ * Lifecycle: `close()` ends every meeting. Events: see DeliveryEvents.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { CipherSuite } from '@canopy/shared/crypto';
+import type { CanopyIdentity } from '@canopy/shared/identity';
+import { type Credential, DEFAULT_MAX_KEY_PACKAGE_LIFETIME } from '@canopy/shared/mls';
+import {
+  CanopyError,
+  decodeClientFrame,
+  encodeServerFrame,
+  MeetingId,
+} from '@canopy/shared/protocol';
+import type { SignalingConnection } from '../signaling/index.js';
+import { DeliveryError } from './errors.js';
+import type { DeliveryEvents } from './events.js';
+import { type GroupStore, MemoryGroupStore } from './group-store.js';
+import type { LinkVerifier } from './links.js';
+import { type MeetingContext, MeetingGroup, type MeetingOptions } from './meeting-group.js';
+import { type DeliveryConnection, Seat } from './seat.js';
+
+/** The Authentication Service as the DS uses it (server/src/auth/authentication-service.ts). */
+export interface CredentialIssuer {
+  readonly publicKey: Uint8Array;
+  issueCredential(identity: CanopyIdentity, signatureKey: Uint8Array): Credential;
+}
+
+export interface DeliveryServiceOptions {
+  /** The MLS cipher suite of every meeting (Canopy: suite 1 on the native provider). */
+  readonly suite: CipherSuite;
+  readonly authentication: CredentialIssuer;
+  readonly links: LinkVerifier;
+  /** The external-sender signature private key (distinct from the AS key); default: a fresh one. */
+  readonly externalSenderPrivateKey?: Uint8Array;
+  /** Where meetings' ordering state lives; default MemoryGroupStore. */
+  readonly store?: GroupStore;
+  /** Per-meeting timings and limits (see MeetingOptions for each default). */
+  readonly meeting?: Partial<MeetingOptions>;
+  readonly log?: (message: string, error?: unknown) => void;
+}
+
+/**
+ * Defaults: batches of 30 ms, committers silent for 3 s are passed over, a
+ * committer set of 3, 2 s of grace after a disconnect, the media switch when
+ * every member acknowledged or after 1 s, self-updates 50 ms apart.
+ */
+export const DEFAULT_MEETING_OPTIONS: MeetingOptions = {
+  batchWindowMs: 30,
+  committerTimeoutMs: 3_000,
+  committers: 3,
+  disconnectGraceMs: 2_000,
+  switchQuorum: 1,
+  switchTimeoutMs: 1_000,
+  selfUpdateDelayMs: 50,
+  maxParticipants: 10_000,
+  maxKeyPackageLifetime: DEFAULT_MAX_KEY_PACKAGE_LIFETIME,
+};
+
+/** How many ended meeting ids are remembered (their links are refused). */
+const ENDED_MEMORY = 10_000;
+
+/** The DS's handle on one connection: feed it frames, tell it when the connection is gone. */
+export interface DeliveryEndpoint {
+  frame(bytes: Uint8Array): void;
+  closed(): void;
+}
+
+export class DeliveryService extends EventEmitter<DeliveryEvents> {
+  /** The external-sender signature public key every group's external_senders must name. */
+  readonly externalSenderKey: Uint8Array;
+  readonly #suite: CipherSuite;
+  readonly #auth: CredentialIssuer;
+  readonly #links: LinkVerifier;
+  readonly #meetings = new Map<string, MeetingGroup>();
+  readonly #ended = new Set<string>();
+  readonly #ctx: Omit<MeetingContext, 'options'>;
+  readonly #options: MeetingOptions;
+  readonly #log: (message: string, error?: unknown) => void;
+  #closed = false;
+
+  constructor(options: DeliveryServiceOptions) {
+    super();
+    this.#suite = options.suite;
+    this.#auth = options.authentication;
+    this.#links = options.links;
+    this.#log = options.log ?? ((m, e) => console.error(`[delivery] ${m}`, e ?? ''));
+    this.#options = { ...DEFAULT_MEETING_OPTIONS, ...options.meeting };
+    const q = this.#options.switchQuorum;
+    if (!(q > 0 && q <= 1)) throw new RangeError('switchQuorum must be in (0, 1]');
+    const key = options.externalSenderPrivateKey ?? this.#suite.signature.generatePrivateKey();
+    this.externalSenderKey = this.#suite.signature.publicKey(key);
+    if (equal(this.externalSenderKey, this.#auth.publicKey))
+      throw new RangeError('the external-sender key must differ from the AS key');
+    this.#ctx = {
+      suite: this.#suite,
+      asPublicKey: this.#auth.publicKey,
+      externalSenderKey: this.externalSenderKey,
+      externalSenderPrivateKey: key,
+      store: options.store ?? new MemoryGroupStore(),
+      emit: (event, ...args) => {
+        try {
+          (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+        } catch (e) {
+          this.#log(`a ${event} listener threw`, e);
+        }
+      },
+      log: this.#log,
+      countsChanged: () => this.#counts(),
+      closed: (meeting) => {
+        if (this.#meetings.get(meeting.id) === meeting) this.#meetings.delete(meeting.id);
+        if (meeting.ended) this.#remember(meeting.id);
+        this.#counts();
+      },
+    };
+  }
+
+  /** Serves the DS protocol (binary frames) on a signaling connection. */
+  accept(connection: SignalingConnection): void {
+    const endpoint = this.attach({
+      id: connection.id,
+      send: (bytes) => connection.sendBinary(bytes),
+      close: (code, reason) => connection.close(code, reason),
+    });
+    connection.setBinaryHandler((bytes) => endpoint.frame(bytes));
+    connection.once('close', () => endpoint.closed());
+  }
+
+  /** Serves the DS protocol on any transport of binary frames. */
+  attach(connection: DeliveryConnection): DeliveryEndpoint {
+    let phase: 'new' | 'hello' | 'seated' | 'closed' = 'new';
+    let seat: Seat | undefined;
+    let meeting: MeetingGroup | undefined;
+    const fatal = (error: CanopyError) => {
+      if (phase === 'closed') return;
+      this.#ctx.emit('rejected', { connectionId: connection.id, reason: error.code, fatal: true });
+      connection.send(
+        encodeServerFrame({
+          type: 'error',
+          code: error.code,
+          message: error.message.slice(0, 400),
+          fatal: true,
+        }),
+      );
+      connection.close(1008, error.code);
+      if (seat && meeting) meeting.disconnected(seat);
+      phase = 'closed';
+    };
+    return {
+      frame: (bytes) => {
+        if (phase === 'closed') return;
+        let f: ReturnType<typeof decodeClientFrame>;
+        try {
+          f = decodeClientFrame(bytes);
+        } catch (e) {
+          if (e instanceof CanopyError) return fatal(e);
+          throw e;
+        }
+        if (phase === 'seated') return meeting!.receive(seat!, f);
+        if (phase === 'hello' || f.type !== 'hello')
+          return fatal(
+            new DeliveryError('unexpected-frame', 'the first frame must be hello, alone'),
+          );
+        phase = 'hello';
+        this.#hello(connection, f.token, f.displayName, f.signatureKey).then(
+          (joined) => {
+            if (phase !== 'hello') {
+              joined.meeting.disconnected(joined.seat);
+              return;
+            }
+            ({ seat, meeting } = joined);
+            phase = 'seated';
+          },
+          (e) => {
+            if (e instanceof CanopyError) fatal(e);
+            else {
+              this.#log(`connection ${connection.id}: hello failed`, e);
+              fatal(new DeliveryError('invalid-link', 'the link could not be checked'));
+            }
+          },
+        );
+      },
+      closed: () => {
+        if (phase === 'seated' && seat && meeting) meeting.disconnected(seat);
+        phase = 'closed';
+      },
+    };
+  }
+
+  async #hello(
+    connection: DeliveryConnection,
+    token: string,
+    displayName: string,
+    signatureKey: Uint8Array,
+  ): Promise<{ seat: Seat; meeting: MeetingGroup }> {
+    let claims: Awaited<ReturnType<LinkVerifier['verify']>>;
+    try {
+      claims = await this.#links.verify(token);
+    } catch (e) {
+      throw new DeliveryError('invalid-link', e instanceof Error ? e.message : 'invalid link');
+    }
+    if (this.#closed) throw new DeliveryError('meeting-ended', 'the server is closing');
+    if (!MeetingId.safeParse(claims.meetingId).success)
+      throw new DeliveryError('invalid-link', 'malformed meeting id');
+    if (this.#ended.has(claims.meetingId))
+      throw new DeliveryError('meeting-ended', 'the meeting has ended');
+    const identity: CanopyIdentity = {
+      meetingId: claims.meetingId,
+      userId: claims.userId ?? randomBytes(16).toString('base64url'),
+      displayName,
+      role: claims.role,
+    };
+    const credential = this.#auth.issueCredential(identity, signatureKey);
+    let meeting = this.#meetings.get(identity.meetingId);
+    if (!meeting) {
+      meeting = new MeetingGroup(identity.meetingId, { ...this.#ctx, options: this.#options });
+      this.#meetings.set(identity.meetingId, meeting);
+    }
+    const seat = new Seat(
+      connection,
+      identity.meetingId,
+      identity.userId,
+      displayName,
+      identity.role,
+      signatureKey.slice(),
+      credential,
+    );
+    meeting.join(seat);
+    connection.send(
+      encodeServerFrame({
+        type: 'identity',
+        meetingId: identity.meetingId,
+        userId: identity.userId,
+        displayName,
+        role: identity.role,
+        credential,
+        externalSenderKey: this.externalSenderKey,
+      }),
+    );
+    this.#counts();
+    return { seat, meeting };
+  }
+
+  /** The meeting's delivery state, while it has participants. */
+  meeting(meetingId: string): MeetingGroup | undefined {
+    return this.#meetings.get(meetingId);
+  }
+
+  /** Whether `userId` is in `meetingId`'s MLS group (gate media admission on this). */
+  isMember(meetingId: string, userId: string): boolean {
+    return this.#meetings.get(meetingId)?.isMember(userId) ?? false;
+  }
+
+  /** Ends every meeting; new hellos are refused. */
+  close(): void {
+    this.#closed = true;
+    for (const m of this.#meetings.values()) m.end();
+  }
+
+  #remember(meetingId: string): void {
+    this.#ended.add(meetingId);
+    if (this.#ended.size > ENDED_MEMORY) this.#ended.delete(this.#ended.values().next().value!);
+  }
+
+  #counts(): void {
+    let participants = 0;
+    let meetings = 0;
+    for (const m of this.#meetings.values()) {
+      participants += m.size;
+      if (m.epoch !== undefined) meetings++;
+    }
+    this.#ctx.emit('counts', { meetings, participants });
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
