@@ -147,6 +147,7 @@ export class Participant extends Emitter<ParticipantEvents> {
   #done = false;
   /** The application asked for a self-update: commit one when the epoch allows. */
   #wantUpdate = false;
+  #retryNextEpoch = false;
   /** The epoch this member's last commit was made in. */
   #commitEpoch: bigint | undefined;
   /** Commits this member sent (accepted or not). */
@@ -469,12 +470,16 @@ export class Participant extends Emitter<ParticipantEvents> {
 
   #onRefused(epoch: bigint, reason: string): void {
     const g = this.#group;
-    if (g?.hasPendingCommit) g.discardPendingCommit();
+    // A wrong-epoch refusal while this member's pending commit is for the DS's
+    // current epoch is about an older commit: the pending one still stands.
+    const stale = reason === 'wrong-epoch' && this.#commitEpoch === epoch;
+    if (g?.hasPendingCommit && !stale) g.discardPendingCommit();
     this.emit('refused', { epoch, reason });
-    // rebase: another commit won the epoch this one was made in, so a wanted
-    // self-update is made again on the new epoch (otherwise, at the next one)
-    if (this.#wantUpdate && g && g.epoch === epoch && epoch !== this.#commitEpoch)
-      this.#commit('update');
+    if (!this.#wantUpdate || !g || g.hasPendingCommit) return;
+    // rebase: another commit won the epoch; a wanted self-update is made again
+    // on the new epoch now, or (refused for another reason) on the next one
+    if (reason === 'wrong-epoch' && g.epoch === epoch) this.#commit('update');
+    else this.#retryNextEpoch = true;
   }
 
   #onWelcome(epoch: bigint, welcome: Uint8Array, ratchetTree: Uint8Array): void {
@@ -524,7 +529,10 @@ export class Participant extends Emitter<ParticipantEvents> {
     this.#last = info;
     this.send({ type: 'ack', epoch: g.epoch });
     this.emit('epoch', info);
-    if (this.#wantUpdate && !g.hasPendingCommit) this.#commit('update');
+    if (this.#retryNextEpoch && this.#wantUpdate && !g.hasPendingCommit) {
+      this.#retryNextEpoch = false;
+      this.#commit('update');
+    }
   }
 
   #finish(): void {

@@ -173,6 +173,7 @@ export class MeetingGroup {
     this.#queue.run(() => {
       if (this.#seats.get(seat.userId) !== seat || !seat.connected) return;
       seat.connected = false;
+      this.#passOver(seat.userId);
       if (seat.leaf !== undefined && seat.departing === undefined) {
         seat.graceTimer = setTimeout(
           () => this.#queue.run(() => this.#depart(seat, 'timeout')),
@@ -718,16 +719,26 @@ export class MeetingGroup {
     this.#seats.get(chosen.userId)!.send(frame({ type: 'commit-request', epoch: v.epoch, reason }));
     const epoch = v.epoch;
     this.#setTimer(this.#ctx.options.committerTimeoutMs, () => {
-      if (this.#validator?.epoch !== epoch || this.#committer?.userId !== chosen.userId) return;
-      this.#schedule.skip(chosen.userId);
-      this.#ctx.emit('committer-timeout', { meetingId: this.id, epoch, userId: chosen.userId });
-      this.#committer = undefined;
-      if (reason === 'update') {
-        this.#phase = 'idle';
-        return this.#wake();
-      }
-      this.#nameCommitter(reason);
+      if (this.#validator?.epoch === epoch && this.#committer?.userId === chosen.userId)
+        this.#passOver(chosen.userId);
     });
+  }
+
+  /** The named committer timed out or went away: name another (an update round just ends). */
+  #passOver(userId: string): void {
+    const v = this.#validator;
+    if (!v || this.#committer?.userId !== userId) return;
+    const { reason } = this.#committer;
+    this.#schedule.skip(userId);
+    this.#ctx.emit('committer-timeout', { meetingId: this.id, epoch: v.epoch, userId });
+    this.#committer = undefined;
+    this.#clearTimer();
+    if (reason === 'update') {
+      this.#phase = 'idle';
+      this.#wake();
+      return;
+    }
+    this.#nameCommitter(reason);
   }
 
   /** Names one member of a dirty 4-leaf block to commit a self-update (DESIGN.md, "Cheap commits"). */

@@ -2,7 +2,7 @@
 // the leaver is out of the next epoch and never holds its keys.
 import { afterEach, describe, expect, test } from 'vitest';
 import type { EpochInfo, Participant } from '../../../client/src/participant/index.js';
-import { allAt, settled, startDelivery, type TestDelivery, waitFor } from './support.js';
+import { allAt, next, nextDs, settled, startDelivery, type TestDelivery } from './support.js';
 
 let env: TestDelivery | undefined;
 afterEach(async () => {
@@ -50,7 +50,7 @@ describe('departures', () => {
     env = await startDelivery();
     const ps = await group(3);
     const seen = history(ps[2]);
-    const removed = waitFor((l) => ps[2].on('removed', l));
+    const removed = next(ps[2], 'removed');
     const before = ps[0].epoch!;
     ps[2].leave();
     expect((await removed)[0].reason).toBe('left');
@@ -73,20 +73,20 @@ describe('departures', () => {
     const p1 = env.participant('h', 'P1');
     const p2 = env.participant('h', 'P2');
     for (const p of [p1, p2]) {
-      const lobby = waitFor((l) => host.on('lobby-list', l), (e) => e.length > 0);
+      const lobby = next(host, 'lobby-list', (e) => e.length > 0);
       const joined = p.connect();
       host.admit((await lobby)[0][0].userId);
       await joined;
     }
     await settled([host, p1, p2]);
     // a participant's host action is refused and costs it its connection
-    const refused = waitFor((l) => p1.on('error', l));
+    const refused = next(p1, 'error');
     p1.remove(p2.identity!.userId);
     expect((await refused)[0].message).toContain('not-allowed');
-    await waitFor((l) => p1.on('closed', l));
+    await next(p1, 'closed');
     const seen = history(p2);
     const before = host.epoch!;
-    const removed = waitFor((l) => p2.on('removed', l));
+    const removed = next(p2, 'removed');
     host.remove(p2.identity!.userId);
     expect((await removed)[0].reason).toBe('removed');
     await allAt([host], before + 1n);
@@ -103,7 +103,7 @@ describe('departures', () => {
       const p = env.participant('loop', `L${i}`);
       const info = await p.connect();
       leaves.add(info.leafIndex);
-      const removed = waitFor((l) => p.on('removed', l));
+      const removed = next(p, 'removed');
       p.leave();
       await removed;
     }
@@ -119,16 +119,13 @@ describe('departures', () => {
     env.ds.on('meeting-created', (e) => created.push(e.meetingId));
     env.ds.on('meeting-dropped', (e) => dropped.push(e.reason));
     const [a] = await group(1, 'solo');
-    const removed = waitFor((l) => a.on('removed', l));
+    const removed = next(a, 'removed');
     a.leave();
     await removed;
     await env.ds.meeting('solo')?.idle();
     expect(dropped).toEqual(['empty']);
     const b = env.participant('solo', 'B');
-    const recreated = waitFor((l) => {
-      env!.ds.on('meeting-created', l);
-      return () => env!.ds.off('meeting-created', l);
-    });
+    const recreated = nextDs(env.ds, 'meeting-created');
     expect((await b.connect()).epoch).toBe(0n);
     await recreated;
     expect(created).toEqual(['solo', 'solo']);
@@ -142,8 +139,8 @@ describe('lobby, lock and end', () => {
     await host.connect();
     const p = env.participant('l', 'Pat');
     const q = env.participant('l', 'Quinn');
-    const inLobby = waitFor((l) => p.on('lobby', l));
-    const list = waitFor((l) => host.on('lobby-list', l), (e) => e.length === 2);
+    const inLobby = next(p, 'lobby');
+    const list = next(host, 'lobby-list', (e) => e.length === 2);
     const pJoined = p.connect();
     const qJoined = q.connect();
     await inLobby;
@@ -170,7 +167,7 @@ describe('lobby, lock and end', () => {
     host.unlock();
     await env.ds.meeting('k')!.idle();
     const p = env.participant('k', 'Later');
-    const list = waitFor((l) => host.on('lobby-list', l), (e) => e.length === 1);
+    const list = next(host, 'lobby-list', (e) => e.length === 1);
     const joined = p.connect();
     host.admit((await list)[0][0].userId);
     await joined;
@@ -181,11 +178,11 @@ describe('lobby, lock and end', () => {
     const host = env.participant('e', 'Host', 'host');
     await host.connect();
     const p = env.participant('e', 'P');
-    const list = waitFor((l) => host.on('lobby-list', l), (e) => e.length === 1);
+    const list = next(host, 'lobby-list', (e) => e.length === 1);
     const joined = p.connect();
     host.admit((await list)[0][0].userId);
     await joined;
-    const ended = Promise.all([host, p].map((x) => waitFor((l) => x.on('ended', l))));
+    const ended = Promise.all([host, p].map((x) => next(x, 'ended')));
     host.end();
     await ended;
     expect(env.ds.meeting('e')).toBeUndefined();

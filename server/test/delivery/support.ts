@@ -5,10 +5,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getCipherSuite } from '@canopy/shared/crypto';
 import { CanopyError, MAX_CLIENT_FRAME_BYTES } from '@canopy/shared/protocol';
-import { Participant, type ParticipantOptions } from '../../../client/src/participant/index.js';
+import {
+  Participant,
+  type ParticipantEvents,
+  type ParticipantOptions,
+} from '../../../client/src/participant/index.js';
 import { AuthenticationService } from '../../src/auth/authentication-service.js';
 import { nodeProvider } from '../../src/crypto/index.js';
 import {
+  type DeliveryEvents,
   DeliveryService,
   type DeliveryServiceOptions,
   type LinkClaims,
@@ -54,12 +59,13 @@ export interface TestDelivery {
   readonly as: AuthenticationService;
   readonly dsPrivateKey: Uint8Array;
   /** A participant of `meetingId` (not connected yet). */
-  participant(
+  participant<P extends Participant = Participant>(
     meetingId: string,
     name: string,
     role?: 'host' | 'participant',
     extra?: Partial<ParticipantOptions>,
-  ): Participant;
+    Kind?: new (options: ParticipantOptions) => P,
+  ): P;
   close(): Promise<void>;
 }
 
@@ -93,8 +99,14 @@ export async function startDelivery(
     links,
     as,
     dsPrivateKey,
-    participant(meetingId, name, role = 'participant', extra = {}) {
-      const p = new Participant({
+    participant<P extends Participant>(
+      meetingId: string,
+      name: string,
+      role: 'host' | 'participant' = 'participant',
+      extra: Partial<ParticipantOptions> = {},
+      Kind?: new (options: ParticipantOptions) => P,
+    ): P {
+      const p = new (Kind ?? Participant)({
         url,
         token: links.issue(meetingId, role),
         displayName: name,
@@ -103,7 +115,7 @@ export async function startDelivery(
         ...extra,
       });
       made.push(p);
-      return p;
+      return p as P;
     },
     async close() {
       for (const p of made) p.disconnect();
@@ -115,18 +127,19 @@ export async function startDelivery(
   };
 }
 
-/** Resolves with the first `event` payload that satisfies `pred` (rejects after `ms`). */
-export function waitFor<T extends unknown[]>(
-  subscribe: (listener: (...args: T) => void) => () => void,
-  pred: (...args: T) => boolean = () => true,
+/** Resolves with the next `event` of `p` whose payload satisfies `pred` (rejects after `ms`). */
+export function next<E extends keyof ParticipantEvents>(
+  p: Participant,
+  event: E,
+  pred: (...args: ParticipantEvents[E]) => boolean = () => true,
   ms = 10_000,
-): Promise<T> {
+): Promise<ParticipantEvents[E]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error('timed out waiting for an event'));
+      reject(new Error(`timed out waiting for ${String(event)}`));
     }, ms);
-    const off = subscribe((...args) => {
+    const off = p.on(event, (...args) => {
       if (!pred(...args)) return;
       clearTimeout(timer);
       off();
@@ -135,17 +148,45 @@ export function waitFor<T extends unknown[]>(
   });
 }
 
+/** Resolves with the next `event` of the delivery service whose payload satisfies `pred`. */
+export function nextDs<K extends keyof DeliveryEvents>(
+  ds: DeliveryService,
+  event: K,
+  pred: (e: DeliveryEvents[K][0]) => boolean = () => true,
+  ms = 10_000,
+): Promise<DeliveryEvents[K][0]> {
+  return new Promise((resolve, reject) => {
+    const listener = (e: DeliveryEvents[K][0]) => {
+      if (!pred(e)) return;
+      clearTimeout(timer);
+      ds.off(event, listener as never);
+      resolve(e);
+    };
+    const timer = setTimeout(() => {
+      ds.off(event, listener as never);
+      reject(new Error(`timed out waiting for ${event}`));
+    }, ms);
+    ds.on(event, listener as never);
+  });
+}
+
+/** Every `event` of the delivery service from now on. */
+export function record<K extends keyof DeliveryEvents>(
+  ds: DeliveryService,
+  event: K,
+): DeliveryEvents[K][0][] {
+  const seen: DeliveryEvents[K][0][] = [];
+  ds.on(event, ((e: DeliveryEvents[K][0]) => seen.push(e)) as never);
+  return seen;
+}
+
 /** Resolves when every participant is at `epoch`. */
 export async function allAt(ps: readonly Participant[], epoch: bigint, ms = 15_000): Promise<void> {
   await Promise.all(
     ps.map((p) =>
       p.epoch !== undefined && p.epoch >= epoch
         ? undefined
-        : waitFor(
-            (l) => p.on('epoch', l),
-            (info) => info.epoch >= epoch,
-            ms,
-          ),
+        : next(p, 'epoch', (info) => info.epoch >= epoch, ms),
     ),
   );
 }
