@@ -167,6 +167,10 @@ export class Participant extends Emitter<ParticipantEvents> {
   get identity(): CanopyIdentity | undefined {
     return this.#identity;
   }
+  /** The MLS group id, once in the group. */
+  get groupId(): Uint8Array | undefined {
+    return this.#group?.groupId;
+  }
   /** The current epoch, once in the group. */
   get epoch(): bigint | undefined {
     return this.#group?.epoch;

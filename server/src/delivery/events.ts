@@ -28,8 +28,10 @@ export interface DeliveryEvents {
   ];
   /** A commit was refused; `reason` is a stable code (wrong-epoch, missing-proposal, an MlsError code…). */
   'commit-refused': [e: { meetingId: string; epoch: bigint; userId: string; reason: string }];
-  /** The named committer stayed silent; another is named. */
-  'committer-timeout': [e: { meetingId: string; epoch: bigint; userId: string }];
+  /** The named committer stayed silent, went away or sent an unusable commit; another is named. */
+  'committer-passed-over': [
+    e: { meetingId: string; epoch: bigint; userId: string; why: 'timeout' | 'gone' | 'refused' },
+  ];
   /** Media switch announced for `epoch`, `ms` after its commit was accepted. */
   'epoch-switch': [
     e: {

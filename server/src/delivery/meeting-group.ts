@@ -173,7 +173,7 @@ export class MeetingGroup {
     this.#queue.run(() => {
       if (this.#seats.get(seat.userId) !== seat || !seat.connected) return;
       seat.connected = false;
-      this.#passOver(seat.userId);
+      this.#passOver(seat.userId, 'gone');
       if (seat.leaf !== undefined && seat.departing === undefined) {
         seat.graceTimer = setTimeout(
           () => this.#queue.run(() => this.#depart(seat, 'timeout')),
@@ -366,6 +366,8 @@ export class MeetingGroup {
         userId: seat.userId,
         reason,
       });
+      // the named committer sent something unusable (not merely late): name another
+      if (reason !== 'wrong-epoch') this.#passOver(seat.userId, 'refused');
     };
     if (content.epoch !== v.epoch) {
       refuse('wrong-epoch');
@@ -720,17 +722,17 @@ export class MeetingGroup {
     const epoch = v.epoch;
     this.#setTimer(this.#ctx.options.committerTimeoutMs, () => {
       if (this.#validator?.epoch === epoch && this.#committer?.userId === chosen.userId)
-        this.#passOver(chosen.userId);
+        this.#passOver(chosen.userId, 'timeout');
     });
   }
 
   /** The named committer timed out or went away: name another (an update round just ends). */
-  #passOver(userId: string): void {
+  #passOver(userId: string, why: 'timeout' | 'gone' | 'refused'): void {
     const v = this.#validator;
     if (!v || this.#committer?.userId !== userId) return;
     const { reason } = this.#committer;
     this.#schedule.skip(userId);
-    this.#ctx.emit('committer-timeout', { meetingId: this.id, epoch: v.epoch, userId });
+    this.#ctx.emit('committer-passed-over', { meetingId: this.id, epoch: v.epoch, userId, why });
     this.#committer = undefined;
     this.#clearTimer();
     if (reason === 'update') {

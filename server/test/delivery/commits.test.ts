@@ -43,7 +43,7 @@ describe('committers', () => {
     await settled([a, b]);
     a.armed = true; // the next time it is named, it vanishes
     const accepted = record(env.ds, 'commit-accepted');
-    const passed = record(env.ds, 'committer-timeout');
+    const passed = record(env.ds, 'committer-passed-over');
     const c = env.participant('f', 'C');
     await c.connect(); // committed by B although A (leaf 0) was named first
     await settled([b, c]);
@@ -61,7 +61,7 @@ describe('committers', () => {
     await settled([a, b]);
     a.armed = true;
     const sent = a.commitsSent;
-    const passed = record(env.ds, 'committer-timeout');
+    const passed = record(env.ds, 'committer-passed-over');
     const c = env.participant('s', 'C');
     await c.connect();
     await settled([a, b, c]);
