@@ -215,6 +215,9 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
     if (this.#closed) throw new DeliveryError('meeting-ended', 'the server is closing');
     if (!MeetingId.safeParse(claims.meetingId).success)
       throw new DeliveryError('invalid-link', 'malformed meeting id');
+    // the same scheme as the DS's own key: same public key size
+    if (signatureKey.length !== this.externalSenderKey.length)
+      throw new DeliveryError('invalid-signature-key', 'not a public key of the MLS cipher suite');
     if (this.#ended.has(claims.meetingId))
       throw new DeliveryError('meeting-ended', 'the meeting has ended');
     const identity: CanopyIdentity = {

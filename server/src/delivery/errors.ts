@@ -4,6 +4,7 @@ import { CanopyError } from '@canopy/shared/protocol';
 export type DeliveryErrorCode =
   | 'invalid-link' // the link token did not verify
   | 'unexpected-frame' // a frame this connection may not send in its state (e.g. before hello)
+  | 'invalid-signature-key' // not a public key of the meeting's signature scheme
   | 'invalid-key-package' // not a KeyPackage for this connection's AS credential, or expired
   | 'invalid-group' // the first member's GroupInfo or tree is unacceptable
   | 'invalid-commit' // not a commit this member may send
