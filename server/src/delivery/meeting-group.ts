@@ -754,12 +754,11 @@ export class MeetingGroup {
     const active = this.#activeMembers();
     for (const block of [...this.#dirtyBlocks].sort((a, b) => a - b)) {
       this.#dirtyBlocks.delete(block);
-      const seat = active.find(
-        (s) =>
-          s.leaf! >> 2 === block &&
-          !this.#schedule.isDistrusted(s.userId) &&
-          this.#acks.has(s.userId),
+      const inBlock = active.filter(
+        (s) => s.leaf! >> 2 === block && !this.#schedule.isDistrusted(s.userId),
       );
+      // prefer a member known to have applied the epoch
+      const seat = inBlock.find((s) => this.#acks.has(s.userId)) ?? inBlock[0];
       if (!seat) continue;
       this.#phase = 'committing';
       this.#nameCommitter('update', seat, block);

@@ -90,3 +90,25 @@ describe('committers', () => {
     expect(new Set(ps.map((p) => hex(p.current!.sframeBaseKey))).size).toBe(1);
   }, 30_000);
 });
+
+describe('cheap commits at scale', () => {
+  test('after a join storm, one member per 4-leaf block commits a self-update, so the tree fills', async () => {
+    env = await startDelivery({ selfUpdateDelayMs: 10 });
+    const accepted = record(env.ds, 'commit-accepted');
+    const ps = Array.from({ length: 12 }, (_, i) => env!.participant('fill', `P${i}`));
+    await ps[0].connect();
+    await Promise.all(ps.slice(1).map((p) => p.connect()));
+    await settled(ps, 500);
+    const adds = accepted.filter((c) => c.added > 0);
+    const updates = accepted.filter((c) => c.added === 0 && c.removed === 0);
+    // adds went without a path; self-updates carry one
+    expect(adds.every((c) => !c.path)).toBe(true);
+    expect(updates.every((c) => c.path)).toBe(true);
+    // 12 leaves = 3 blocks of 4: one self-update each, each from its own block
+    const leafOf = new Map(ps.map((p) => [p.identity!.userId, p.current!.leafIndex]));
+    const blocks = updates.map((c) => leafOf.get(c.committer)! >> 2);
+    expect(blocks.sort()).toEqual([0, 1, 2]);
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    expect(new Set(ps.map((p) => hex(p.current!.sframeBaseKey))).size).toBe(1);
+  }, 30_000);
+});
