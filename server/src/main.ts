@@ -1,6 +1,7 @@
 /**
- * `tsx server/src/main.ts`: start Canopy from the environment (see config.ts
- * and server/README.md). `npm start` runs this after building the web app.
+ * Start Canopy from the environment (see config.ts and server/README.md).
+ * `npm start` bundles this into server/dist/main.js (server/build.mjs) and runs
+ * it with plain node after building the web app.
  */
 import { CanopyError } from '@canopy/shared/protocol';
 import { configFromEnv } from './config.js';
