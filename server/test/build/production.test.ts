@@ -3,6 +3,7 @@
 // with npm packages left external. And the start/test commands refuse a Node
 // older than 22 with a message that says which Node they need.
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MIN_NODE_MAJOR, nodeVersionProblem } from '../../../scripts/check-node.mjs';
 import { mediasoupTestModule, withTools } from '../../../shared/test/support/tools.js';
 import { buildServer } from '../../build.mjs';
+import { MeetingLinks } from '../../src/auth/index.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -110,12 +112,14 @@ describe('the built server', () => {
   });
 
   if (withTools('the built server with a mediasoup worker', [mediasoupTestModule()])) {
-    test('starts, serves, and stops on SIGTERM', async () => {
+    test('starts, prints a ready host link, serves, and stops on SIGTERM', async () => {
+      const secret = randomBytes(32);
       const child = spawn(process.execPath, [main], {
         env: productionEnv({
           CANOPY_MEDIASOUP_DIR: mediasoupTestModule().path!,
           CANOPY_PORT: '0',
           CANOPY_WORKERS: '1',
+          CANOPY_LINK_SECRET: secret.toString('base64url'),
         }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -137,6 +141,20 @@ describe('the built server', () => {
         }
         expect(url, stdout + stderr).toBeDefined();
         expect(await (await fetch(`${url}/healthz`)).text()).toBe('ok');
+        // It printed a ready meeting: host and participant links this server signed.
+        const links = new MeetingLinks({ secret });
+        const printed = (role: string) =>
+          new RegExp(`${role} link: +(${url}/m/([A-Za-z0-9_-]{22})\\?t=(\\S+))`).exec(stdout);
+        const host = printed('host');
+        const participant = printed('participant');
+        expect(host, stdout).not.toBeNull();
+        expect(participant?.[2]).toBe(host?.[2]);
+        expect(await links.verify(host![3]!, host![2])).toMatchObject({ role: 'host' });
+        expect(await links.verify(participant![3]!, host![2])).toMatchObject({
+          role: 'participant',
+        });
+        const created = await fetch(`${url}/api/meetings`, { method: 'POST' });
+        expect(created.status).toBe(201);
       } finally {
         child.kill('SIGTERM');
       }

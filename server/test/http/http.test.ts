@@ -37,6 +37,43 @@ describe('configFromEnv', () => {
     });
   });
 
+  test('meeting links and per-address caps', () => {
+    expect(DEFAULT_CONFIG).toMatchObject({
+      publicUrl: undefined,
+      linkSecret: undefined,
+      linkTtlSeconds: 86400,
+      meetingsPerMinute: 120,
+      maxConnectionsPerAddress: 5000,
+    });
+    const secret = Buffer.alloc(32, 9);
+    const c = configFromEnv({
+      CANOPY_PUBLIC_URL: 'https://meet.example/',
+      CANOPY_LINK_SECRET: secret.toString('base64url'),
+      CANOPY_LINK_TTL: '600',
+      CANOPY_MEETINGS_PER_MINUTE: '5',
+      CANOPY_MAX_CONNECTIONS_PER_ADDRESS: '20000',
+    });
+    expect(c).toMatchObject({
+      publicUrl: 'https://meet.example',
+      linkTtlSeconds: 600,
+      meetingsPerMinute: 5,
+      maxConnectionsPerAddress: 20000,
+    });
+    expect(Buffer.from(c.linkSecret!)).toEqual(secret);
+    for (const [name, value] of [
+      ['CANOPY_LINK_SECRET', Buffer.alloc(31).toString('base64url')],
+      ['CANOPY_LINK_SECRET', 'not base64url!'],
+      ['CANOPY_LINK_TTL', '59'],
+      ['CANOPY_PUBLIC_URL', 'https://meet.example/path'],
+      ['CANOPY_PUBLIC_URL', 'ftp://meet.example'],
+      ['CANOPY_PUBLIC_URL', 'meet.example'],
+      ['CANOPY_MEETINGS_PER_MINUTE', '0'],
+      ['CANOPY_MAX_CONNECTIONS_PER_ADDRESS', '-1'],
+    ] as const) {
+      expect(() => configFromEnv({ [name]: value }), `${name}=${value}`).toThrow(name);
+    }
+  });
+
   test('invalid values are a ConfigError naming the variable', () => {
     for (const [name, value] of [
       ['CANOPY_PORT', '70000'],
