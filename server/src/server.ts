@@ -1,12 +1,19 @@
 /**
- * The Canopy server: one HTTP(S) port serving the web app and the signaling
- * WebSocket, over an SFU and the meetings on it.
+ * The Canopy server: one HTTP(S) port serving the HTTP API (`/api/…`), the web
+ * app and the signaling WebSocket, over an SFU and the meetings on it.
  */
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { MeetingLinks } from './auth/index.js';
 import type { ServerConfig } from './config.js';
+import { createApi } from './http/api.js';
 import { staticFiles } from './http/static-files.js';
 import { MeetingRegistry } from './meeting/index.js';
 import { type MediasoupApi, Sfu } from './sfu/index.js';
@@ -19,6 +26,10 @@ export interface CanopyServer {
   readonly sfu: Sfu;
   readonly meetings: MeetingRegistry;
   readonly signaling: SignalingServer;
+  /** Issues and verifies the signed meeting links (see auth/links.ts). */
+  readonly links: MeetingLinks;
+  /** Base of the links handed out: CANOPY_PUBLIC_URL, or `url`. */
+  readonly publicUrl: string;
   /** Close connections, meetings, workers and the port. */
   close(): Promise<void>;
 }
@@ -53,7 +64,21 @@ export async function startServer(
   sfu.on('workerrestartfailed', (error) => log('mediasoup worker restart failed', error.message));
   const meetings = new MeetingRegistry(sfu, { maxParticipants: config.maxParticipants });
 
-  const handler = staticFiles(config.publicDir);
+  const links = new MeetingLinks({
+    ...(config.linkSecret && { secret: config.linkSecret }),
+    ttlSeconds: config.linkTtlSeconds,
+  });
+  let publicUrl = config.publicUrl ?? '';
+  const api = createApi({
+    links,
+    publicUrl: () => publicUrl,
+    meetingsPerMinute: config.meetingsPerMinute,
+    maxTtlSeconds: config.linkTtlSeconds,
+  });
+  const files = staticFiles(config.publicDir);
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (!api(req, res)) files(req, res);
+  };
   const http: HttpServer | HttpsServer = config.tls
     ? createHttpsServer(
         { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
@@ -64,6 +89,7 @@ export async function startServer(
     http,
     (connection) => new MediaSession(connection, meetings, log),
     {
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
       ...options.signaling,
       allowedOrigins: config.allowedOrigins,
       log,
@@ -84,12 +110,16 @@ export async function startServer(
   }
   const port = (http.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+  publicUrl ||= url;
   return {
-    url: `${config.tls ? 'https' : 'http'}://${host}:${port}`,
+    url,
     port,
     sfu,
     meetings,
     signaling,
+    links,
+    publicUrl,
     async close() {
       signaling.close();
       meetings.close();
