@@ -16,6 +16,7 @@ import type { ServerConfig } from './config.js';
 import { createApi } from './http/api.js';
 import { staticFiles } from './http/static-files.js';
 import { MeetingRegistry } from './meeting/index.js';
+import { ServerMetrics } from './observability/index.js';
 import { type MediasoupApi, Sfu } from './sfu/index.js';
 import { MediaSession, SignalingServer, type SignalingServerOptions } from './signaling/index.js';
 
@@ -26,6 +27,8 @@ export interface CanopyServer {
   readonly sfu: Sfu;
   readonly meetings: MeetingRegistry;
   readonly signaling: SignalingServer;
+  /** Prometheus metrics, served at `GET /metrics`. */
+  readonly metrics: ServerMetrics;
   /** Issues and verifies the signed meeting links (see auth/links.ts). */
   readonly links: MeetingLinks;
   /** Base of the links handed out: CANOPY_PUBLIC_URL, or `url`. */
@@ -76,7 +79,12 @@ export async function startServer(
     maxTtlSeconds: config.linkTtlSeconds,
   });
   const files = staticFiles(config.publicDir);
+  const metrics = new ServerMetrics();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/metrics' && req.method === 'GET') {
+      metrics.handle(req, res).catch(() => res.destroy());
+      return;
+    }
     if (!api(req, res)) files(req, res);
   };
   const http: HttpServer | HttpsServer = config.tls
@@ -120,6 +128,7 @@ export async function startServer(
     signaling,
     links,
     publicUrl,
+    metrics,
     async close() {
       signaling.close();
       meetings.close();

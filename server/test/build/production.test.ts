@@ -155,6 +155,10 @@ describe('the built server', () => {
         });
         const created = await fetch(`${url}/api/meetings`, { method: 'POST' });
         expect(created.status).toBe(201);
+        // Prometheus metrics, including the process's own CPU and memory.
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        expect(metrics).toMatch(/^canopy_meetings \d+$/m);
+        expect(metrics).toMatch(/^canopy_process_cpu_seconds_total /m);
       } finally {
         child.kill('SIGTERM');
       }
