@@ -47,7 +47,6 @@ export {
   type ProcessResult,
 } from './group.js';
 export type { Member } from './group-state.js';
-export { PskStore } from './group-state.js';
 export {
   type ClientIdentity,
   defaultCapabilities,
@@ -71,6 +70,7 @@ export {
 } from './mls-message.js';
 export type { Proposal } from './proposal.js';
 export type { PreSharedKeyId } from './psk.js';
+export { PskStore } from './psk.js';
 export {
   restoreGroup,
   restoreKeyPackageBundle,

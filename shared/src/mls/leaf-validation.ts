@@ -1,5 +1,6 @@
 // Leaf node validation (RFC 9420 §7.3) and KeyPackage validation (§10.1).
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { bytesEqual } from './bytes.js';
 import type { Credential } from './credential.js';
 import { credentialTypeOf } from './credential.js';
 import { MlsError } from './errors.js';
@@ -11,7 +12,7 @@ import {
 } from './extensions.js';
 import { type KeyPackage, verifyKeyPackageSignature } from './key-package.js';
 import { type LeafNode, type Lifetime, verifyLeafNodeSignature } from './leaf-node.js';
-import { equalBytes, type RatchetTree } from './ratchet-tree.js';
+import type { RatchetTree } from './ratchet-tree.js';
 import { MLS10 } from './version.js';
 
 /** Extension types every client supports without listing them (§7.2). */
@@ -141,7 +142,7 @@ export function validateLeafNode(
     }
   }
   if (source !== 'key_package' && replaces && replaces !== leaf) {
-    if (equalBytes(replaces.encryptionKey, leaf.encryptionKey))
+    if (bytesEqual(replaces.encryptionKey, leaf.encryptionKey))
       fail(`a new ${source} leaf must change the encryption key`);
   }
   checkUnique(ctx.tree, leaf, leafIndex);
@@ -211,7 +212,7 @@ export function validateKeyPackage(ctx: LeafValidationContext, kp: KeyPackage): 
   }
   if (!verifyKeyPackageSignature(ctx.suite, kp))
     throw new MlsError('invalid-key-package', 'signature does not verify');
-  if (equalBytes(kp.initKey, kp.leafNode.encryptionKey)) {
+  if (bytesEqual(kp.initKey, kp.leafNode.encryptionKey)) {
     throw new MlsError('invalid-key-package', 'init key equals the leaf encryption key');
   }
   try {

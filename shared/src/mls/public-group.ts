@@ -5,6 +5,7 @@
 // server enforces exactly the rules every member enforces.
 import { encode } from '../codec/index.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { bytesEqual } from './bytes.js';
 import { MlsError } from './errors.js';
 import { decodeExternalSenders, ExtensionType, findExtension } from './extensions.js';
 import {
@@ -28,7 +29,7 @@ import {
   type ProposalListContext,
 } from './proposal-list.js';
 import { verifyFramedContent } from './public-message.js';
-import { equalBytes, RatchetTree } from './ratchet-tree.js';
+import { RatchetTree } from './ratchet-tree.js';
 import { confirmedTranscriptHash, interimTranscriptHash } from './transcript-hash.js';
 import { applyUpdatePath } from './treekem.js';
 import type { UpdatePath } from './update-path.js';
@@ -122,7 +123,7 @@ export function verifyContent(
   content: FramedContent,
   auth: FramedContentAuthData,
 ): void {
-  if (!equalBytes(content.groupId, state.context.groupId))
+  if (!bytesEqual(content.groupId, state.context.groupId))
     throw new MlsError('wrong-group', 'message for another group');
   if (content.epoch !== state.context.epoch) {
     throw new MlsError(
@@ -316,7 +317,7 @@ export function checkPathKeysUnique(tree: RatchetTree, path: UpdatePath, old?: L
     if (tree.findEncryptionKey(k) !== undefined)
       invalidCommit('an update path key is already in the tree');
   }
-  if (old && equalBytes(old.encryptionKey, path.leafNode.encryptionKey)) {
+  if (old && bytesEqual(old.encryptionKey, path.leafNode.encryptionKey)) {
     invalidCommit('the committer must change its encryption key');
   }
 }
@@ -363,7 +364,7 @@ export function validatePublicTree(
   context: GroupInfo['groupContext'],
   options: ValidationOptions = {},
 ): void {
-  if (!equalBytes(tree.treeHash(), context.treeHash))
+  if (!bytesEqual(tree.treeHash(), context.treeHash))
     throw new MlsError('invalid-tree', 'tree hash does not match');
   tree.verifyStructure();
   tree.verifyParentHashes();

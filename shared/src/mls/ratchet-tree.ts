@@ -9,6 +9,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { decode, encode, type Reader, Writer } from '../codec/index.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { bytesEqual } from './bytes.js';
 import { credentialTypeOf } from './credential.js';
 import { MlsError } from './errors.js';
 import { encodeLeafNode, type LeafNode } from './leaf-node.js';
@@ -524,7 +525,7 @@ export class RatchetTree {
               ? dNode.leaf.parentHash
               : undefined;
         if (!dParentHash) continue;
-        if (equalBytes(dParentHash, this.parentHash(p, s))) matches++;
+        if (bytesEqual(dParentHash, this.parentHash(p, s))) matches++;
       }
       if (matches !== 1) {
         throw new MlsError(
@@ -636,13 +637,6 @@ export class RatchetTree {
   sibling(x: number): number {
     return sibling(x, this.nLeaves);
   }
-}
-
-/** Equality of two byte strings (not constant-time: public data only). */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Reads a ratchet tree from a Reader (for embedding in other structures). */
