@@ -59,6 +59,7 @@ export type { KeyPackage } from './key-package.js';
 export {
   type CredentialValidator,
   DEFAULT_MAX_KEY_PACKAGE_LIFETIME,
+  DEFAULT_MAX_LEAVES,
   type LeafPolicy,
 } from './leaf-validation.js';
 export { inspectMessage, type MessageInfo } from './message-info.js';

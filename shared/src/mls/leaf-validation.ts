@@ -67,7 +67,17 @@ export interface LeafPolicy {
    * DEFAULT_MAX_KEY_PACKAGE_LIFETIME.
    */
   readonly maxKeyPackageLifetime?: bigint;
+  /**
+   * Most leaves a ratchet tree received from outside may have (in a Welcome, a
+   * separately supplied tree, a GroupInfo for an external join or for the
+   * GroupValidator); a larger one is refused with MlsError('tree-too-large')
+   * while it is decoded, before any hashing. Default DEFAULT_MAX_LEAVES.
+   */
+  readonly maxLeaves?: number;
 }
+
+/** 2^14 leaves: Canopy's largest meeting (10,000 participants) fits. */
+export const DEFAULT_MAX_LEAVES = 2 ** 14;
 
 /** 91 days: the 90 days of generateKeyPackage's default lifetime, with a day of slack. */
 export const DEFAULT_MAX_KEY_PACKAGE_LIFETIME = 91n * 86400n;

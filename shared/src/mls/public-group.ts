@@ -19,7 +19,12 @@ import {
 import { type GroupContext, serializeGroupContext } from './group-context.js';
 import { type GroupInfo, verifyGroupInfoSignature } from './group-info.js';
 import type { LeafNode } from './leaf-node.js';
-import { type CredentialValidator, type LeafPolicy, validateLeafNode } from './leaf-validation.js';
+import {
+  type CredentialValidator,
+  DEFAULT_MAX_LEAVES,
+  type LeafPolicy,
+  validateLeafNode,
+} from './leaf-validation.js';
 import {
   type AppliedProposals,
   applyProposalList,
@@ -53,6 +58,8 @@ export interface ValidationOptions {
   readonly now?: bigint;
   /** Longest accepted key-package lifetime in seconds; omit to skip the check. */
   readonly maxLifetime?: bigint;
+  /** Most leaves a received ratchet tree may have (default DEFAULT_MAX_LEAVES). */
+  readonly maxLeaves?: number;
 }
 
 /** What a policy means for received leaves, read once per operation (the clock is read now). */
@@ -61,6 +68,7 @@ export function validationOptions(policy: LeafPolicy): ValidationOptions {
     validateCredential: policy.validateCredential,
     now: policy.now?.(),
     maxLifetime: policy.maxKeyPackageLifetime,
+    maxLeaves: policy.maxLeaves ?? DEFAULT_MAX_LEAVES,
   };
 }
 
@@ -329,13 +337,18 @@ function invalidCommit(message: string): never {
 // --- joining: the public state described by a GroupInfo ---------------------
 
 /** The GroupInfo's tree: from its ratchet_tree extension or supplied separately. */
-function treeFor(suite: CipherSuite, gi: GroupInfo, supplied?: Uint8Array): RatchetTree {
+function treeFor(
+  suite: CipherSuite,
+  gi: GroupInfo,
+  supplied: Uint8Array | undefined,
+  maxLeaves: number,
+): RatchetTree {
   const ext = findExtension(gi.extensions, ExtensionType.ratchetTree);
   const bytes = ext?.data ?? supplied;
   if (!bytes)
     throw new MlsError('invalid-group-info', 'no ratchet tree in the GroupInfo and none supplied');
   try {
-    return RatchetTree.decode(suite, bytes);
+    return RatchetTree.decode(suite, bytes, maxLeaves);
   } catch (e) {
     if (e instanceof MlsError) throw e;
     throw new MlsError('invalid-tree', 'malformed ratchet tree');
@@ -393,7 +406,7 @@ export function publicStateFromGroupInfo(
 ): PublicGroupState {
   if (gi.groupContext.cipherSuite !== suite.id)
     throw new MlsError('invalid-group-info', 'cipher suite mismatch');
-  const tree = treeFor(suite, gi, suppliedTree);
+  const tree = treeFor(suite, gi, suppliedTree, options.maxLeaves ?? DEFAULT_MAX_LEAVES);
   validateJoinTree(suite, tree, gi, options);
   tree.adopt();
   return {
