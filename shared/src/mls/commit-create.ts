@@ -4,6 +4,8 @@
 // the delivery service accepts it.
 import type { Commit } from './commit.js';
 import type { CommitResult } from './commit-process.js';
+import type { Credential } from './credential.js';
+import { MlsError } from './errors.js';
 import type { Extension } from './extensions.js';
 import type { FramedContent, FramedContentAuthData, Sender, WireFormatName } from './framing.js';
 import { serializeGroupContext } from './group-context.js';
@@ -19,6 +21,7 @@ import {
 } from './group-state.js';
 import type { KeyPackage } from './key-package.js';
 import { deriveEpochSecrets, type EpochSecrets } from './key-schedule.js';
+import type { LeafNode } from './leaf-node.js';
 import { serializeMlsMessage } from './mls-message.js';
 import { applyProposalList, type ProposalEntry } from './proposal-list.js';
 import { type PreSharedKeyId, type PskStore, pskSecret } from './psk.js';
@@ -55,6 +58,12 @@ export interface CommitOptions {
   readonly authenticatedData?: Uint8Array;
   /** Put the ratchet tree in the Welcome's GroupInfo (default true). */
   readonly ratchetTreeInWelcome?: boolean;
+  /**
+   * A new credential for this member's leaf (same signature key), e.g. a renewed
+   * one from the Authentication Service. Forces a path. Members accept it only
+   * if their CredentialValidator finds it a valid successor of the old one (§5.3.1).
+   */
+  readonly credential?: Credential;
 }
 
 /** What a commit produced: messages to send, and a summary of the change. */
@@ -113,14 +122,19 @@ export function createCommit(
     { type: 'member', leafIndex: s.myLeaf },
   );
   const newLeaves = new Set(applied.added.map((a) => a.leafIndex));
-  const withPath = applied.pathRequired || (options.path ?? 'always') === 'always';
+  const withPath =
+    applied.pathRequired ||
+    (options.path ?? 'always') === 'always' ||
+    options.credential !== undefined;
+  const myLeaf = s.pub.tree.leaf(s.myLeaf)!;
+  if (options.credential) checkOwnSuccessor(myLeaf, options.credential, groupOptions);
   const created = withPath
     ? createUpdatePath(
         suite,
         draft,
         s.myLeaf,
         s.pub.context.groupId,
-        s.pub.tree.leaf(s.myLeaf)!,
+        options.credential ? { ...myLeaf, credential: options.credential } : myLeaf,
         s.signaturePrivateKey,
         newLeaves,
         (th) =>
@@ -213,6 +227,17 @@ export function createCommit(
     removed: result.removed,
   };
   return { output, pending: { message, state: nextState, result } };
+}
+
+/** This member's own validator must accept its new credential as a successor (§5.3.1). */
+function checkOwnSuccessor(leaf: LeafNode, credential: Credential, options: GroupOptions): void {
+  const previous = { credential: leaf.credential, signatureKey: leaf.signatureKey };
+  if (
+    options.validateCredential &&
+    !options.validateCredential(credential, leaf.signatureKey, previous)
+  ) {
+    throw new MlsError('invalid-leaf-node', 'the new credential is not a valid successor');
+  }
 }
 
 /** Pending proposals to commit by reference, leaving out ones this member cannot commit. */

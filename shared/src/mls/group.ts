@@ -16,6 +16,7 @@ import {
   type PendingCommit,
 } from './commit-create.js';
 import { type CommitResult, processCommit } from './commit-process.js';
+import type { Credential } from './credential.js';
 import { MlsError } from './errors.js';
 import type { Extension } from './extensions.js';
 import type { FramedContent, FramedContentAuthData, Sender, WireFormatName } from './framing.js';
@@ -229,8 +230,15 @@ export class MlsGroup {
     return this.propose({ type: 'remove', removed: leafIndex }, authenticatedData);
   }
 
-  /** Proposes replacing this member's leaf with a fresh encryption key (§12.1.2). */
-  proposeUpdate(authenticatedData?: Uint8Array): Uint8Array {
+  /**
+   * Proposes replacing this member's leaf with a fresh encryption key (§12.1.2)
+   * and, optionally, a new credential for the same signature key, which members
+   * accept only if their CredentialValidator finds it a valid successor (§5.3.1).
+   */
+  proposeUpdate(
+    authenticatedData?: Uint8Array,
+    options: { readonly credential?: Credential } = {},
+  ): Uint8Array {
     const s = this.active();
     const old = s.pub.tree.leaf(s.myLeaf)!;
     const key = s.pub.suite.hpke.generateKeyPair();
@@ -240,7 +248,7 @@ export class MlsGroup {
       {
         encryptionKey: key.publicKey,
         signatureKey: old.signatureKey,
-        credential: old.credential,
+        credential: options.credential ?? old.credential,
         capabilities: old.capabilities,
         source: 'update',
         extensions: old.extensions,

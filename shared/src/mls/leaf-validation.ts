@@ -1,8 +1,8 @@
 // Leaf node validation (RFC 9420 §7.3) and KeyPackage validation (§10.1).
+
 import type { CipherSuite } from '../crypto/cipher-suite.js';
 import { bytesEqual } from './bytes.js';
-import type { Credential } from './credential.js';
-import { credentialTypeOf } from './credential.js';
+import { type Credential, credentialTypeOf } from './credential.js';
 import { MlsError } from './errors.js';
 import {
   decodeRequiredCapabilities,
@@ -26,10 +26,24 @@ export function isDefaultProposal(type: number): boolean {
 }
 
 /**
- * Decides whether a credential is acceptable for a signature key (§5.3.1).
- * This is the Authentication Service's hook; return false to reject.
+ * The Authentication Service's hook (§5.3.1): decides whether a credential is
+ * acceptable for a signature key; return false to reject. It is called for
+ * every leaf that enters or is found in the tree. When the leaf replaces an
+ * existing member's leaf — an Update proposal, a commit's UpdatePath, or an
+ * external commit that removes the joiner's earlier leaf (resync) — `previous`
+ * holds the replaced leaf's credential and signature key, and the hook must
+ * also decide whether the new credential is a valid successor of the old one
+ * (e.g. the same user). The hook may be called more than once for one leaf.
+ *
+ * Without a hook, credentials are not checked, and a member's Update or commit
+ * may change its credential freely; only an external commit's resync requires
+ * the removed leaf's credential to be byte-for-byte the joiner's.
  */
-export type CredentialValidator = (credential: Credential, signatureKey: Uint8Array) => boolean;
+export type CredentialValidator = (
+  credential: Credential,
+  signatureKey: Uint8Array,
+  previous?: { readonly credential: Credential; readonly signatureKey: Uint8Array },
+) => boolean;
 
 /** Group parameters a leaf is validated against. */
 export interface LeafValidationContext {
@@ -117,7 +131,8 @@ function fail(message: string): never {
  * Validates a leaf node for the place it appears in: a key package, an Update
  * proposal or a commit's UpdatePath (§7.3). `leafIndex` is where it will sit
  * (required for update and commit sources); `replaces` is the leaf it replaces,
- * if any, whose keys may be reused only where allowed.
+ * if any, whose keys may be reused only where allowed and whose credential the
+ * credential validator sees as `previous` (§5.3.1).
  */
 export function validateLeafNode(
   ctx: LeafValidationContext,
@@ -127,8 +142,19 @@ export function validateLeafNode(
   replaces?: LeafNode,
 ): void {
   if (leaf.source !== source) fail(`leaf source is ${leaf.source}, expected ${source}`);
-  if (ctx.validateCredential && !ctx.validateCredential(leaf.credential, leaf.signatureKey)) {
-    fail('credential rejected by the authentication service');
+  const previous =
+    replaces && replaces !== leaf
+      ? { credential: replaces.credential, signatureKey: replaces.signatureKey }
+      : undefined;
+  if (
+    ctx.validateCredential &&
+    !ctx.validateCredential(leaf.credential, leaf.signatureKey, previous)
+  ) {
+    fail(
+      previous
+        ? 'credential rejected by the authentication service as a successor of the replaced one'
+        : 'credential rejected by the authentication service',
+    );
   }
   const groupBound = source !== 'key_package';
   if (
