@@ -12,6 +12,7 @@ import type { GroupOptions, MemberState } from './group-state.js';
 import { type ClientIdentity, defaultCapabilities } from './identity.js';
 import { externalInitSender } from './key-schedule.js';
 import { signLeafNode } from './leaf-node.js';
+import { isResyncSuccessor } from './leaf-validation.js';
 import { parseMlsMessage, serializeMlsMessage } from './mls-message.js';
 import { applyProposalList, type ProposalEntry } from './proposal-list.js';
 import { PskStore } from './psk.js';
@@ -28,7 +29,11 @@ import { createUpdatePath } from './treekem.js';
 export interface ExternalJoinOptions extends GroupOptions {
   /** The ratchet tree when the GroupInfo carries none. */
   readonly ratchetTree?: Uint8Array;
-  /** Leaf index of this client's own earlier leaf, removed by the commit (resync). */
+  /**
+   * Leaf index of this client's own earlier leaf, removed by the commit (resync).
+   * Members accept it only if their CredentialValidator takes the new credential
+   * as a successor of the removed leaf's, or, without one, if both are identical.
+   */
   readonly resync?: number;
   readonly authenticatedData?: Uint8Array;
 }
@@ -63,6 +68,20 @@ export function joinByExternalCommit(
     entries,
     { type: 'new_member_commit' },
   );
+  const resynced = applied.removed[0];
+  if (
+    resynced &&
+    !isResyncSuccessor(
+      resynced.leaf,
+      { credential: identity.credential, signatureKey: identity.signaturePublicKey },
+      options.validateCredential,
+    )
+  ) {
+    throw new MlsError(
+      'invalid-commit',
+      `leaf ${resynced.leafIndex} is not this client's to resync`,
+    );
+  }
   const myLeaf = draft.nextFreeLeaf();
   const encryption = suite.hpke.generateKeyPair();
   const placeholder = signLeafNode(

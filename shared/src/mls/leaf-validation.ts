@@ -1,8 +1,9 @@
 // Leaf node validation (RFC 9420 §7.3) and KeyPackage validation (§10.1).
 
+import { encode } from '../codec/index.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
 import { bytesEqual } from './bytes.js';
-import { type Credential, credentialTypeOf } from './credential.js';
+import { type Credential, credentialTypeOf, encodeCredential } from './credential.js';
 import { MlsError } from './errors.js';
 import {
   decodeRequiredCapabilities,
@@ -182,6 +183,29 @@ export function validateLeafNode(
       fail(`a new ${source} leaf must change the encryption key`);
   }
   checkUnique(ctx.tree, leaf, leafIndex);
+}
+
+/**
+ * Whether a joiner's leaf may take the place of the leaf its external commit
+ * removes (§12.4.3.2 resync): the credential validator accepts the joiner's
+ * credential as a successor of the removed one; without a validator, the two
+ * credentials must be identical.
+ */
+export function isResyncSuccessor(
+  removed: Pick<LeafNode, 'credential' | 'signatureKey'>,
+  joiner: Pick<LeafNode, 'credential' | 'signatureKey'>,
+  validateCredential?: CredentialValidator,
+): boolean {
+  if (validateCredential) {
+    return validateCredential(joiner.credential, joiner.signatureKey, {
+      credential: removed.credential,
+      signatureKey: removed.signatureKey,
+    });
+  }
+  return bytesEqual(
+    encode(encodeCredential, removed.credential),
+    encode(encodeCredential, joiner.credential),
+  );
 }
 
 function checkCapabilities(ctx: LeafValidationContext, leaf: LeafNode, replaces?: LeafNode): void {

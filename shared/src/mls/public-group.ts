@@ -22,6 +22,7 @@ import type { LeafNode } from './leaf-node.js';
 import {
   type CredentialValidator,
   DEFAULT_MAX_LEAVES,
+  isResyncSuccessor,
   type LeafPolicy,
   validateLeafNode,
 } from './leaf-validation.js';
@@ -249,6 +250,16 @@ export function stageCommit(
     committer,
   );
   if (applied.pathRequired && !commit.path) invalidCommit('this commit requires a path');
+  // §12.4.3.2: an external commit's only Remove is of the joiner's own earlier leaf (resync)
+  const resynced = committer.type === 'new_member_commit' ? applied.removed[0] : undefined;
+  if (
+    resynced &&
+    !isResyncSuccessor(resynced.leaf, commit.path!.leafNode, options.validateCredential)
+  ) {
+    invalidCommit(
+      `an external commit may only remove the joiner's own earlier leaf, not ${resynced.leafIndex}`,
+    );
+  }
   const newLeaves = new Set(applied.added.map((a) => a.leafIndex));
   let senderLeaf = committer.type === 'member' ? committer.leafIndex : -1;
   let provisionalContext: Uint8Array | undefined;
