@@ -42,7 +42,9 @@ export {
   type CommitOutput,
   type CommitResult,
   type CreateGroupOptions,
+  type ExternalJoinOptions,
   type GroupOptions,
+  type JoinFromWelcomeOptions,
   MlsGroup,
   type ProcessResult,
 } from './group.js';

@@ -17,6 +17,7 @@ import { parseMlsMessage, serializeMlsMessage } from './mls-message.js';
 import { applyProposalList, type ProposalEntry } from './proposal-list.js';
 import { PskStore } from './psk.js';
 import {
+  checkLeafLimit,
   nextGroupContext,
   proposalContext,
   publicStateFromGroupInfo,
@@ -83,6 +84,7 @@ export function joinByExternalCommit(
     );
   }
   const myLeaf = draft.nextFreeLeaf();
+  checkLeafLimit(myLeaf, validationOptions(options).maxLeaves);
   const encryption = suite.hpke.generateKeyPair();
   const placeholder = signLeafNode(
     suite,

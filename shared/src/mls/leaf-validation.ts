@@ -83,10 +83,12 @@ export interface LeafPolicy {
    */
   readonly maxKeyPackageLifetime?: bigint;
   /**
-   * Most leaves a ratchet tree received from outside may have (in a Welcome, a
-   * separately supplied tree, a GroupInfo for an external join or for the
-   * GroupValidator); a larger one is refused with MlsError('tree-too-large')
-   * while it is decoded, before any hashing. Default DEFAULT_MAX_LEAVES.
+   * Most leaves a ratchet tree may span. A tree received from outside (in a
+   * Welcome, a separately supplied tree, a GroupInfo for an external join or for
+   * the GroupValidator) that is larger is refused with MlsError('tree-too-large')
+   * while it is decoded, before any hashing; so is a commit (made, received or
+   * validated) whose Adds or external joiner would place a leaf past it.
+   * Default DEFAULT_MAX_LEAVES.
    */
   readonly maxLeaves?: number;
 }

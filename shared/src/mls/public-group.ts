@@ -268,7 +268,10 @@ export function stageCommit(
   if (commit.path) {
     const path = commit.path;
     const old = committer.type === 'member' ? tree.leaf(senderLeaf) : undefined;
-    if (committer.type === 'new_member_commit') senderLeaf = tree.nextFreeLeaf();
+    if (committer.type === 'new_member_commit') {
+      senderLeaf = tree.nextFreeLeaf();
+      checkLeafLimit(senderLeaf, options.maxLeaves);
+    }
     checkPathKeysUnique(tree, path, old);
     validateLeafNode(
       {
@@ -338,6 +341,13 @@ export function checkPathKeysUnique(tree: RatchetTree, path: UpdatePath, old?: L
   }
   if (old && bytesEqual(old.encryptionKey, path.leafNode.encryptionKey)) {
     invalidCommit('the committer must change its encryption key');
+  }
+}
+
+/** A leaf index the group's maxLeaves allows (a joiner's place in the tree). */
+export function checkLeafLimit(leafIndex: number, maxLeaves: number | undefined): void {
+  if (maxLeaves !== undefined && leafIndex >= maxLeaves) {
+    throw new MlsError('tree-too-large', `the tree would have more than ${maxLeaves} leaves`);
   }
 }
 
@@ -446,5 +456,6 @@ export function proposalContext(
     validateCredential: options.validateCredential,
     now: options.now,
     maxLifetime: options.maxLifetime,
+    maxLeaves: options.maxLeaves,
   };
 }

@@ -11,7 +11,7 @@ import { DEFAULT_MAX_LEAVES } from '../../src/mls/leaf-validation.js';
 import { decodeRatchetTreeNodes, encodeNode } from '../../src/mls/node.js';
 import { RatchetTree } from '../../src/mls/ratchet-tree.js';
 import { GroupValidator } from '../../src/mls/validator.js';
-import { Harness } from '../support/mls-harness.js';
+import { expectUnchanged, Harness } from '../support/mls-harness.js';
 import { suiteOrUndefined } from '../support/suites.js';
 
 const suite = suiteOrUndefined(1)!;
@@ -95,11 +95,60 @@ describe('maxLeaves', () => {
     expect(MlsGroup.joinFromWelcome(out.welcome!, last, suite, options).members()).toHaveLength(8);
     const validator = GroupValidator.fromGroupInfo(suite, a.groupInfo(), a.ratchetTree(), options);
     expect(validator.members()).toHaveLength(8);
+    // with a blank leaf inside the 8, an external joiner reads the tree and takes it
+    a.commit({ remove: [3] });
+    a.mergePendingCommit();
+    const ds = GroupValidator.fromGroupInfo(suite, a.groupInfo(), a.ratchetTree(), options);
     const joiner = generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('x') });
-    const { commit } = MlsGroup.joinByExternalCommit(a.groupInfo(), joiner, suite, {
+    const { group, commit } = MlsGroup.joinByExternalCommit(a.groupInfo(), joiner, suite, {
       ratchetTree: a.ratchetTree(),
       ...options,
     });
-    expect(validator.process(commit).kind).toBe('commit');
+    expect(group.myLeafIndex).toBe(3);
+    expect(ds.process(commit).kind).toBe('commit');
+  });
+
+  test('commits that would grow the tree past the limit are refused, made or received', () => {
+    const h = new Harness(suite);
+    const limited = { maxLeaves: 4 };
+    const a = MlsGroup.create({
+      suite,
+      identity: generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('a') }),
+    });
+    const b = h.bundle('b');
+    const out = a.commit({ add: [b.keyPackage, h.bundle().keyPackage, h.bundle().keyPackage] });
+    a.mergePendingCommit();
+    const bGroup = MlsGroup.joinFromWelcome(out.welcome!, b, suite, limited);
+    const ds = GroupValidator.fromGroupInfo(suite, out.groupInfo, out.ratchetTree, limited);
+    // a (no limit set, default 2^14) adds a fifth member; b and the DS, limited to 4, refuse
+    const fifth = a.commit({ add: [h.bundle().keyPackage] });
+    expectUnchanged(bGroup, () => bGroup.process(fifth.commit), 'tree-too-large');
+    expect(() => ds.process(fifth.commit)).toThrow(tooLarge);
+    expect(ds.epoch).toBe(bGroup.epoch);
+    a.discardPendingCommit();
+    // so is an external joiner that would take the fifth leaf
+    const joiner = generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('x') });
+    const { commit } = MlsGroup.joinByExternalCommit(
+      a.groupInfo({ withRatchetTree: true }),
+      joiner,
+      suite,
+    );
+    expectUnchanged(bGroup, () => bGroup.process(commit), 'tree-too-large');
+    expect(() => ds.process(commit)).toThrow(tooLarge);
+    expect(() =>
+      MlsGroup.joinByExternalCommit(a.groupInfo({ withRatchetTree: true }), joiner, suite, limited),
+    ).toThrow(tooLarge);
+    // and b itself never makes one
+    expectUnchanged(
+      bGroup,
+      () => bGroup.commit({ add: [h.bundle().keyPackage] }),
+      'tree-too-large',
+    );
+    // a removal frees a leaf: the next Add takes it and stays within the limit
+    const removal = bGroup.commit({ remove: [a.myLeafIndex] });
+    expect(ds.process(removal.commit).kind).toBe('commit');
+    bGroup.mergePendingCommit();
+    const refill = bGroup.commit({ add: [h.bundle().keyPackage] });
+    expect(ds.process(refill.commit).kind).toBe('commit');
   });
 });
