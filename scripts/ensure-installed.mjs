@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Installs the workspace's npm dependencies when they are missing or older than
+// Checks the Node.js version (scripts/check-node.mjs), then installs the
+// workspace's npm dependencies when they are missing or older than
 // package-lock.json, so `npm start` and `npm test` work on a fresh clone.
 //
 // `npm install`, not `npm ci`: some registry mirrors lack other platforms'
@@ -11,6 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeVersionProblem } from './check-node.mjs';
+
+const problem = nodeVersionProblem();
+if (problem) {
+  console.error(problem);
+  process.exit(1);
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const lock = join(root, 'package-lock.json');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm start`: build the web app (esbuild) and run the server (tsx) on
-// http://127.0.0.1:8080 (see server/README.md for the environment variables).
+// `npm start`: build the web app and the server (esbuild), then run the built
+// server, server/dist/main.js, with plain node on http://127.0.0.1:8080 (see
+// server/README.md for the environment variables). No TypeScript loader runs.
 //
 // The SFU needs a mediasoup worker binary. In order of preference:
 //   1. CANOPY_MEDIASOUP_DIR, a built mediasoup package directory;
@@ -73,7 +74,14 @@ if (!(await chooseMediasoup(env))) process.exit(1);
 const { buildClient } = await import('../client/build.mjs');
 console.log(`[canopy] web app built into ${await buildClient({ minify: true })}`);
 
-const tsx = join(root, 'node_modules/.bin/tsx');
-const child = spawn(tsx, [join(root, 'server/src/main.ts')], { cwd: root, env, stdio: 'inherit' });
+const { buildServer } = await import('../server/build.mjs');
+const main = await buildServer();
+console.log(`[canopy] server built into ${main}`);
+
+const child = spawn(process.execPath, ['--enable-source-maps', main], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

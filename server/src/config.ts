@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CanopyError } from '@canopy/shared/protocol';
 import { z } from 'zod';
+import { MIN_SECRET_BYTES } from './auth/links.js';
 
 export class ConfigError extends CanopyError {
   constructor(message: string) {
@@ -34,6 +35,16 @@ export interface ServerConfig {
   rtcMinPort: number;
   rtcMaxPort: number;
   maxParticipants: number;
+  /** Base of the meeting links the server hands out; unset: the server's own URL. */
+  publicUrl: string | undefined;
+  /** HMAC key of meeting links (≥ 32 bytes); unset: random per process. */
+  linkSecret: Uint8Array | undefined;
+  /** How long meeting links stay valid, in seconds. */
+  linkTtlSeconds: number;
+  /** Meetings one client address may create per minute. */
+  meetingsPerMinute: number;
+  /** Open signaling connections per client address (IPv6: per /64). */
+  maxConnectionsPerAddress: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +62,12 @@ export const DEFAULT_CONFIG: ServerConfig = {
   rtcMinPort: 40000,
   rtcMaxPort: 49999,
   maxParticipants: 1000,
+  publicUrl: undefined,
+  linkSecret: undefined,
+  linkTtlSeconds: 24 * 3600,
+  meetingsPerMinute: 120,
+  // High enough for a load runner opening thousands of connections from 127.0.0.1.
+  maxConnectionsPerAddress: 5000,
 };
 
 const Port = z.coerce.number().int().min(0).max(65535);
@@ -70,6 +87,29 @@ const Env = z.object({
   CANOPY_RTC_MIN_PORT: Port.optional(),
   CANOPY_RTC_MAX_PORT: Port.optional(),
   CANOPY_MAX_PARTICIPANTS: z.coerce.number().int().min(1).max(100_000).optional(),
+  CANOPY_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine(
+      (u) => /^https?:\/\/[^/?#]+\/?$/.test(u),
+      'expected an origin such as https://meet.example',
+    )
+    .optional(),
+  CANOPY_LINK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'expected base64url')
+    .refine(
+      (s) => Buffer.from(s, 'base64url').length >= MIN_SECRET_BYTES,
+      `expected at least ${MIN_SECRET_BYTES} bytes (${Math.ceil((MIN_SECRET_BYTES * 4) / 3)} base64url characters)`,
+    )
+    .optional(),
+  CANOPY_LINK_TTL: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .optional(),
+  CANOPY_MEETINGS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  CANOPY_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).optional(),
 });
 
 /** The configuration for `env` (default: process.env). */
@@ -106,6 +146,13 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     rtcMinPort: e.CANOPY_RTC_MIN_PORT ?? d.rtcMinPort,
     rtcMaxPort: e.CANOPY_RTC_MAX_PORT ?? d.rtcMaxPort,
     maxParticipants: e.CANOPY_MAX_PARTICIPANTS ?? d.maxParticipants,
+    publicUrl: e.CANOPY_PUBLIC_URL?.replace(/\/$/, ''),
+    linkSecret: e.CANOPY_LINK_SECRET
+      ? new Uint8Array(Buffer.from(e.CANOPY_LINK_SECRET, 'base64url'))
+      : undefined,
+    linkTtlSeconds: e.CANOPY_LINK_TTL ?? d.linkTtlSeconds,
+    meetingsPerMinute: e.CANOPY_MEETINGS_PER_MINUTE ?? d.meetingsPerMinute,
+    maxConnectionsPerAddress: e.CANOPY_MAX_CONNECTIONS_PER_ADDRESS ?? d.maxConnectionsPerAddress,
   };
   if (config.rtcMinPort > config.rtcMaxPort) {
     throw new ConfigError('CANOPY_RTC_MIN_PORT is above CANOPY_RTC_MAX_PORT');

@@ -1,6 +1,7 @@
 /**
- * `tsx server/src/main.ts`: start Canopy from the environment (see config.ts
- * and server/README.md). `npm start` runs this after building the web app.
+ * Start Canopy from the environment (see config.ts and server/README.md).
+ * `npm start` bundles this into server/dist/main.js (server/build.mjs) and runs
+ * it with plain node after building the web app.
  */
 import { CanopyError } from '@canopy/shared/protocol';
 import { configFromEnv } from './config.js';
@@ -14,7 +15,14 @@ async function main(): Promise<void> {
   console.log(
     `[canopy] mediasoup ${mediasoup.version} (${mediasoup.source}), ${server.sfu.pool.workers.length} worker(s)`,
   );
-  console.log(`[canopy] listening on ${server.url}  —  open ${server.url}/m/<meeting-id>`);
+  console.log(`[canopy] listening on ${server.url}`);
+  // A ready meeting, so a host can start at once; POST /api/meetings makes more.
+  const meeting = await server.links.create(server.publicUrl);
+  const expires = new Date(meeting.expiresAt).toISOString();
+  console.log(`[canopy] a meeting is ready (links valid until ${expires}):`);
+  console.log(`[canopy]   host link:        ${meeting.hostLink}`);
+  console.log(`[canopy]   participant link: ${meeting.participantLink}`);
+  console.log(`[canopy] more meetings: curl -X POST ${server.publicUrl}/api/meetings`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

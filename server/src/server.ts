@@ -1,16 +1,30 @@
 /**
- * The Canopy server: one HTTP(S) port serving the web app and the signaling
- * WebSocket, over an SFU and the meetings on it.
+ * The Canopy server: one HTTP(S) port serving the HTTP API (`/api/…`), the web
+ * app and the signaling WebSocket, over an SFU and the meetings on it.
  */
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { getCipherSuite } from '@canopy/shared/crypto';
 import { MAX_CLIENT_FRAME_BYTES } from '@canopy/shared/protocol';
+import { MeetingLinks } from './auth/index.js';
 import type { ServerConfig } from './config.js';
-import type { DeliveryService } from './delivery/index.js';
+import { nodeProvider } from './crypto/index.js';
+import {
+  DeliveryService,
+  type DeliveryServiceOptions,
+  recordDeliveryMetrics,
+} from './delivery/index.js';
+import { createApi } from './http/api.js';
 import { staticFiles } from './http/static-files.js';
 import { MeetingRegistry } from './meeting/index.js';
+import { ServerMetrics } from './observability/index.js';
 import { type MediasoupApi, Sfu } from './sfu/index.js';
 import { MediaSession, SignalingServer, type SignalingServerOptions } from './signaling/index.js';
 
@@ -23,6 +37,12 @@ export interface CanopyServer {
   readonly signaling: SignalingServer;
   /** The delivery service on the signaling connections, when one was given. */
   readonly delivery: DeliveryService | undefined;
+  /** Prometheus metrics, served at `GET /metrics`. */
+  readonly metrics: ServerMetrics;
+  /** Issues and verifies the signed meeting links (see auth/links.ts). */
+  readonly links: MeetingLinks;
+  /** Base of the links handed out: CANOPY_PUBLIC_URL, or `url`. */
+  readonly publicUrl: string;
   /** Close connections, meetings, workers and the port. */
   close(): Promise<void>;
 }
@@ -30,10 +50,11 @@ export interface CanopyServer {
 export interface StartOptions {
   signaling?: Omit<SignalingServerOptions, 'allowedOrigins'>;
   /**
-   * The delivery service (MLS groups) served on the same WebSocket as binary
-   * frames; without one, binary frames are refused as before.
+   * Runs the delivery service (meetings as MLS groups, suite 1 on native
+   * crypto, links verified by this server's MeetingLinks) on the signaling
+   * WebSocket as binary frames; without it, binary frames are refused as before.
    */
-  delivery?: DeliveryService;
+  delivery?: Omit<DeliveryServiceOptions, 'suite' | 'links' | 'log'>;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -62,22 +83,51 @@ export async function startServer(
   sfu.on('workerrestartfailed', (error) => log('mediasoup worker restart failed', error.message));
   const meetings = new MeetingRegistry(sfu, { maxParticipants: config.maxParticipants });
 
-  const handler = staticFiles(config.publicDir);
+  const links = new MeetingLinks({
+    ...(config.linkSecret && { secret: config.linkSecret }),
+    ttlSeconds: config.linkTtlSeconds,
+  });
+  let publicUrl = config.publicUrl ?? '';
+  const api = createApi({
+    links,
+    publicUrl: () => publicUrl,
+    meetingsPerMinute: config.meetingsPerMinute,
+    maxTtlSeconds: config.linkTtlSeconds,
+  });
+  const files = staticFiles(config.publicDir);
+  const metrics = new ServerMetrics();
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/metrics' && req.method === 'GET') {
+      metrics.handle(req, res).catch(() => res.destroy());
+      return;
+    }
+    if (!api(req, res)) files(req, res);
+  };
   const http: HttpServer | HttpsServer = config.tls
     ? createHttpsServer(
         { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
         handler,
       )
     : createHttpServer(handler);
+  const delivery =
+    options.delivery &&
+    new DeliveryService({
+      ...options.delivery,
+      suite: getCipherSuite(1, nodeProvider),
+      links,
+      log,
+    });
+  if (delivery) recordDeliveryMetrics(delivery, metrics);
   const signaling = new SignalingServer(
     http,
     (connection) => {
       new MediaSession(connection, meetings, log);
-      options.delivery?.accept(connection);
+      delivery?.accept(connection);
     },
     {
       // a commit or a join storm's Welcome is larger than any JSON message
-      ...(options.delivery && { hardMaxBytes: MAX_CLIENT_FRAME_BYTES }),
+      ...(delivery && { hardMaxBytes: MAX_CLIENT_FRAME_BYTES }),
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
       ...options.signaling,
       allowedOrigins: config.allowedOrigins,
       log,
@@ -92,21 +142,27 @@ export async function startServer(
       });
     });
   } catch (e) {
+    delivery?.close();
     signaling.close();
     sfu.close();
     throw e;
   }
   const port = (http.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+  publicUrl ||= url;
   return {
-    url: `${config.tls ? 'https' : 'http'}://${host}:${port}`,
+    url,
     port,
     sfu,
     meetings,
     signaling,
-    delivery: options.delivery,
+    delivery,
+    links,
+    publicUrl,
+    metrics,
     async close() {
-      options.delivery?.close();
+      delivery?.close();
       signaling.close();
       meetings.close();
       sfu.close();

@@ -20,4 +20,5 @@ export {
 } from './group-store.js';
 export type { LinkClaims, LinkVerifier } from './links.js';
 export { MeetingGroup, type MeetingOptions } from './meeting-group.js';
+export { recordDeliveryMetrics } from './metrics.js';
 export type { DeliveryConnection } from './seat.js';

@@ -1,11 +1,11 @@
-// What the delivery service needs from signed meeting links (server/src/auth/links.ts
-// implements it with JWTs): the verified claims of a token.
+// What the delivery service needs from signed meeting links: the verified
+// claims of a token. MeetingLinks (server/src/auth/links.ts, JWTs) implements it.
 
 /** The claims of a verified meeting link. */
 export interface LinkClaims {
   readonly meetingId: string;
   readonly role: 'host' | 'participant';
-  /** Unix seconds. */
+  /** Milliseconds since the Unix epoch (as MeetingLinks reports it). */
   readonly expiresAt: number;
   /** The user the link names; without it the DS assigns a random 128-bit id per connection. */
   readonly userId?: string;

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -59,9 +60,13 @@ async function serve(base: string, req: IncomingMessage, res: ServerResponse): P
     send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     return;
   }
+  // The path exactly as sent (not through URL parsing, which would read `//x`
+  // as a host): percent-decoded once, then confined to `base` below.
   let path: string;
   try {
-    path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const raw = (req.url ?? '').split(/[?#]/, 1)[0] ?? '';
+    if (!raw.startsWith('/')) throw new URIError('not an origin-form path');
+    path = decodeURIComponent(raw);
   } catch {
     send(res, 400, 'bad request');
     return;
@@ -95,7 +100,7 @@ async function serve(base: string, req: IncomingMessage, res: ServerResponse): P
     res.end();
     return;
   }
-  createReadStream(file)
-    .on('error', () => res.destroy())
-    .pipe(res);
+  // pipeline, not pipe: when the client goes away mid-download it destroys the
+  // file stream too (closing its file handle); pipe() would leave it open.
+  await pipeline(createReadStream(file), res).catch(() => res.destroy());
 }

@@ -1,13 +1,15 @@
 /**
  * The WebSocket endpoint of signaling, on an existing HTTP(S) server: accepts
  * upgrades on one path (checking the Origin against the host, against
- * cross-site WebSocket hijacking), caps connections and frame size, detects
+ * cross-site WebSocket hijacking), caps connections (in all and per client
+ * address) and frame size, detects
  * dead peers with pings, and hands each connection to `onConnection`.
  */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { clientAddressKey } from '../http/client-address.js';
 import {
   CLOSE_CODES,
   type ConnectionLimits,
@@ -23,6 +25,12 @@ export interface SignalingServerOptions {
   hardMaxBytes?: number;
   /** Most simultaneous connections; default 10 000. */
   maxConnections?: number;
+  /**
+   * Most simultaneous connections from one client address (IPv6: one /64);
+   * more are refused with 429. Default 5 000, so a load runner on 127.0.0.1
+   * can open thousands.
+   */
+  maxConnectionsPerAddress?: number;
   /**
    * Origins allowed to connect: `same-host` (default: the Origin's host must
    * equal the Host header; clients without an Origin, i.e. not browsers, are
@@ -40,6 +48,9 @@ export class SignalingServer {
   readonly #path: string;
   readonly #limits: ConnectionLimits;
   readonly #maxConnections: number;
+  readonly #maxPerAddress: number;
+  /** Open (or opening) connections per client address key; absent when zero. */
+  readonly #perAddress = new Map<string, number>();
   readonly #allowedOrigins: 'same-host' | 'any' | string[];
   readonly #log: (message: string, error?: unknown) => void;
   readonly #connections = new Set<SignalingConnection>();
@@ -56,6 +67,7 @@ export class SignalingServer {
     this.#path = options.path ?? '/ws';
     this.#limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
     this.#maxConnections = options.maxConnections ?? 10_000;
+    this.#maxPerAddress = options.maxConnectionsPerAddress ?? 5_000;
     this.#allowedOrigins = options.allowedOrigins ?? 'same-host';
     this.#log = options.log ?? ((m, e) => console.error(`[signaling] ${m}`, e ?? ''));
     this.#wss = new WebSocketServer({
@@ -75,6 +87,15 @@ export class SignalingServer {
         socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
+      // Counted from here until the socket closes, whichever way it goes
+      // (handshake failure, client gone, server close).
+      const address = clientAddressKey(req.socket.remoteAddress);
+      this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+      socket.once('close', () => {
+        const left = (this.#perAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.#perAddress.set(address, left);
+        else this.#perAddress.delete(address);
+      });
       socket.off('error', onSocketError);
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
         if (this.#closed) {
@@ -132,6 +153,10 @@ export class SignalingServer {
     if (path !== this.#path) return '404 Not Found';
     if (this.#connections.size >= this.#maxConnections) return '503 Service Unavailable';
     if (!this.#originAllowed(req.headers.origin, req.headers.host)) return '403 Forbidden';
+    const address = clientAddressKey(req.socket.remoteAddress);
+    if ((this.#perAddress.get(address) ?? 0) >= this.#maxPerAddress) {
+      return '429 Too Many Requests';
+    }
     return undefined;
   }
 

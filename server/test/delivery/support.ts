@@ -74,6 +74,7 @@ export async function startDelivery(
   options: Partial<DeliveryServiceOptions> = {},
 ): Promise<TestDelivery> {
   const links = new TestLinks();
+  // a real MeetingLinks can be given in `options.links`; `env.links` then still mints test tokens
   const as = AuthenticationService.generate(suite);
   const dsPrivateKey = suite.signature.generatePrivateKey();
   const ds = new DeliveryService({

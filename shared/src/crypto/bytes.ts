@@ -41,14 +41,6 @@ export function utf8(s: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Equality without an early exit (for secrets and MACs). */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
-}
-
 /** Whether every byte is zero (constant time in the length). */
 export function isAllZero(a: Uint8Array): boolean {
   let d = 0;

@@ -17,6 +17,7 @@ export type MlsErrorCode =
   | 'invalid-leaf-node' // §7.3 leaf node validation
   | 'invalid-key-package' // §10.1 key package validation
   | 'invalid-tree' // tree hash, parent hash or structure
+  | 'tree-too-large' // a received ratchet tree has more leaves than the group options allow (maxLeaves)
   | 'invalid-welcome'
   | 'invalid-group-info'
   | 'invalid-state'; // the operation is not allowed in the current state (e.g. removed from the group)

@@ -1,8 +1,17 @@
-// GroupInfo (RFC 9420 §12.4.3): what a joiner needs besides the tree, signed by a member.
+// GroupInfo (RFC 9420 §12.4.3): what a joiner needs besides the tree, signed by
+// a member; its encoding, signature, and the GroupInfo of a member's epoch.
 import { type Reader, Writer } from '../codec/index.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
-import { decodeExtensions, type Extension, encodeExtensions } from './extensions.js';
+import {
+  decodeExtensions,
+  type Extension,
+  ExtensionType,
+  encodeExtensions,
+  encodeExternalPub,
+} from './extensions.js';
 import { decodeGroupContext, encodeGroupContext, type GroupContext } from './group-context.js';
+import type { MemberState } from './group-state.js';
+import { externalKeyPair } from './key-schedule.js';
 
 export interface GroupInfo {
   readonly groupContext: GroupContext;
@@ -56,4 +65,31 @@ export function verifyGroupInfoSignature(
   signerPublicKey: Uint8Array,
 ): boolean {
   return suite.verifyWithLabel(signerPublicKey, 'GroupInfoTBS', groupInfoTbs(gi), gi.signature);
+}
+
+/** The GroupInfo of a member's current epoch, signed by it (§12.4.3). */
+export function buildGroupInfo(
+  state: MemberState,
+  options: {
+    withExternalPub?: boolean;
+    withRatchetTree?: boolean;
+    extensions?: readonly Extension[];
+  } = {},
+): GroupInfo {
+  const { suite } = state.pub;
+  const extensions: Extension[] = [...(options.extensions ?? [])];
+  if (options.withExternalPub ?? true) {
+    extensions.push(
+      encodeExternalPub(externalKeyPair(suite, state.secrets.externalSecret).publicKey),
+    );
+  }
+  if (options.withRatchetTree) {
+    extensions.push({ type: ExtensionType.ratchetTree, data: state.pub.tree.encode() });
+  }
+  return signGroupInfo(suite, state.signaturePrivateKey, {
+    groupContext: state.pub.context,
+    extensions,
+    confirmationTag: state.pub.confirmationTag,
+    signer: state.myLeaf,
+  });
 }

@@ -42,12 +42,13 @@ export {
   type CommitOutput,
   type CommitResult,
   type CreateGroupOptions,
+  type ExternalJoinOptions,
   type GroupOptions,
+  type JoinFromWelcomeOptions,
   MlsGroup,
   type ProcessResult,
 } from './group.js';
 export type { Member } from './group-state.js';
-export { PskStore } from './group-state.js';
 export {
   type ClientIdentity,
   defaultCapabilities,
@@ -60,6 +61,7 @@ export type { KeyPackage } from './key-package.js';
 export {
   type CredentialValidator,
   DEFAULT_MAX_KEY_PACKAGE_LIFETIME,
+  DEFAULT_MAX_LEAVES,
   type LeafPolicy,
 } from './leaf-validation.js';
 export { inspectMessage, type MessageInfo } from './message-info.js';
@@ -71,6 +73,7 @@ export {
 } from './mls-message.js';
 export type { Proposal } from './proposal.js';
 export type { PreSharedKeyId } from './psk.js';
+export { PskStore } from './psk.js';
 export {
   restoreGroup,
   restoreKeyPackageBundle,

@@ -1,6 +1,8 @@
 // The key schedule (RFC 9420 §8): from the previous init secret, a commit
 // secret, a PSK secret and the new GroupContext to every secret of an epoch;
-// plus the exporter (§8.5), welcome key (§12.4.3.1) and external key pair (§8).
+// plus the exporter (§8.5), welcome key (§12.4.3.1), external key pair (§8)
+// and the ExternalInit export (§8.3).
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
 
 /** The secrets of one epoch (the epoch secret itself is consumed and not kept). */
@@ -100,5 +102,34 @@ export function externalKeyPair(
   return suite.hpke.deriveKeyPair(externalSecret);
 }
 
-/** The init secret an external joiner sends with HPKE export (§8.3). */
-export const EXTERNAL_INIT_LABEL = 'MLS 1.0 external init secret';
+/** Label of the HPKE export that gives an external commit's init secret (§8.3). */
+export const EXTERNAL_INIT_SECRET = utf8ToBytes('MLS 1.0 external init secret');
+
+/** The joiner's side of ExternalInit (§8.3): kem_output to send and the init secret. */
+export function externalInitSender(
+  suite: CipherSuite,
+  externalPub: Uint8Array,
+): { kemOutput: Uint8Array; initSecret: Uint8Array } {
+  const { enc, secret } = suite.hpke.exportSender(
+    externalPub,
+    new Uint8Array(0),
+    EXTERNAL_INIT_SECRET,
+    suite.hash.size,
+  );
+  return { kemOutput: enc, initSecret: secret };
+}
+
+/** The members' side of ExternalInit (§8.3): the init secret from kem_output. */
+export function externalInitReceiver(
+  suite: CipherSuite,
+  externalSecret: Uint8Array,
+  kemOutput: Uint8Array,
+): Uint8Array {
+  return suite.hpke.exportReceiver(
+    externalKeyPair(suite, externalSecret).privateKey,
+    kemOutput,
+    new Uint8Array(0),
+    EXTERNAL_INIT_SECRET,
+    suite.hash.size,
+  );
+}

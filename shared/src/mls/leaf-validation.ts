@@ -1,7 +1,9 @@
 // Leaf node validation (RFC 9420 §7.3) and KeyPackage validation (§10.1).
+
+import { encode } from '../codec/index.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
-import type { Credential } from './credential.js';
-import { credentialTypeOf } from './credential.js';
+import { bytesEqual } from './bytes.js';
+import { type Credential, credentialTypeOf, encodeCredential } from './credential.js';
 import { MlsError } from './errors.js';
 import {
   decodeRequiredCapabilities,
@@ -11,7 +13,7 @@ import {
 } from './extensions.js';
 import { type KeyPackage, verifyKeyPackageSignature } from './key-package.js';
 import { type LeafNode, type Lifetime, verifyLeafNodeSignature } from './leaf-node.js';
-import { equalBytes, type RatchetTree } from './ratchet-tree.js';
+import type { RatchetTree } from './ratchet-tree.js';
 import { MLS10 } from './version.js';
 
 /** Extension types every client supports without listing them (§7.2). */
@@ -25,10 +27,24 @@ export function isDefaultProposal(type: number): boolean {
 }
 
 /**
- * Decides whether a credential is acceptable for a signature key (§5.3.1).
- * This is the Authentication Service's hook; return false to reject.
+ * The Authentication Service's hook (§5.3.1): decides whether a credential is
+ * acceptable for a signature key; return false to reject. It is called for
+ * every leaf that enters or is found in the tree. When the leaf replaces an
+ * existing member's leaf — an Update proposal, a commit's UpdatePath, or an
+ * external commit that removes the joiner's earlier leaf (resync) — `previous`
+ * holds the replaced leaf's credential and signature key, and the hook must
+ * also decide whether the new credential is a valid successor of the old one
+ * (e.g. the same user). The hook may be called more than once for one leaf.
+ *
+ * Without a hook, credentials are not checked, and a member's Update or commit
+ * may change its credential freely; only an external commit's resync requires
+ * the removed leaf's credential to be byte-for-byte the joiner's.
  */
-export type CredentialValidator = (credential: Credential, signatureKey: Uint8Array) => boolean;
+export type CredentialValidator = (
+  credential: Credential,
+  signatureKey: Uint8Array,
+  previous?: { readonly credential: Credential; readonly signatureKey: Uint8Array },
+) => boolean;
 
 /** Group parameters a leaf is validated against. */
 export interface LeafValidationContext {
@@ -66,7 +82,19 @@ export interface LeafPolicy {
    * DEFAULT_MAX_KEY_PACKAGE_LIFETIME.
    */
   readonly maxKeyPackageLifetime?: bigint;
+  /**
+   * Most leaves a ratchet tree may span. A tree received from outside (in a
+   * Welcome, a separately supplied tree, a GroupInfo for an external join or for
+   * the GroupValidator) that is larger is refused with MlsError('tree-too-large')
+   * while it is decoded, before any hashing; so is a commit (made, received or
+   * validated) whose Adds or external joiner would place a leaf past it.
+   * Default DEFAULT_MAX_LEAVES.
+   */
+  readonly maxLeaves?: number;
 }
+
+/** 2^14 leaves: Canopy's largest meeting (10,000 participants) fits. */
+export const DEFAULT_MAX_LEAVES = 2 ** 14;
 
 /** 91 days: the 90 days of generateKeyPackage's default lifetime, with a day of slack. */
 export const DEFAULT_MAX_KEY_PACKAGE_LIFETIME = 91n * 86400n;
@@ -106,7 +134,8 @@ function fail(message: string): never {
  * Validates a leaf node for the place it appears in: a key package, an Update
  * proposal or a commit's UpdatePath (§7.3). `leafIndex` is where it will sit
  * (required for update and commit sources); `replaces` is the leaf it replaces,
- * if any, whose keys may be reused only where allowed.
+ * if any, whose keys may be reused only where allowed and whose credential the
+ * credential validator sees as `previous` (§5.3.1).
  */
 export function validateLeafNode(
   ctx: LeafValidationContext,
@@ -116,8 +145,19 @@ export function validateLeafNode(
   replaces?: LeafNode,
 ): void {
   if (leaf.source !== source) fail(`leaf source is ${leaf.source}, expected ${source}`);
-  if (ctx.validateCredential && !ctx.validateCredential(leaf.credential, leaf.signatureKey)) {
-    fail('credential rejected by the authentication service');
+  const previous =
+    replaces && replaces !== leaf
+      ? { credential: replaces.credential, signatureKey: replaces.signatureKey }
+      : undefined;
+  if (
+    ctx.validateCredential &&
+    !ctx.validateCredential(leaf.credential, leaf.signatureKey, previous)
+  ) {
+    fail(
+      previous
+        ? 'credential rejected by the authentication service as a successor of the replaced one'
+        : 'credential rejected by the authentication service',
+    );
   }
   const groupBound = source !== 'key_package';
   if (
@@ -141,10 +181,33 @@ export function validateLeafNode(
     }
   }
   if (source !== 'key_package' && replaces && replaces !== leaf) {
-    if (equalBytes(replaces.encryptionKey, leaf.encryptionKey))
+    if (bytesEqual(replaces.encryptionKey, leaf.encryptionKey))
       fail(`a new ${source} leaf must change the encryption key`);
   }
   checkUnique(ctx.tree, leaf, leafIndex);
+}
+
+/**
+ * Whether a joiner's leaf may take the place of the leaf its external commit
+ * removes (§12.4.3.2 resync): the credential validator accepts the joiner's
+ * credential as a successor of the removed one; without a validator, the two
+ * credentials must be identical.
+ */
+export function isResyncSuccessor(
+  removed: Pick<LeafNode, 'credential' | 'signatureKey'>,
+  joiner: Pick<LeafNode, 'credential' | 'signatureKey'>,
+  validateCredential?: CredentialValidator,
+): boolean {
+  if (validateCredential) {
+    return validateCredential(joiner.credential, joiner.signatureKey, {
+      credential: removed.credential,
+      signatureKey: removed.signatureKey,
+    });
+  }
+  return bytesEqual(
+    encode(encodeCredential, removed.credential),
+    encode(encodeCredential, joiner.credential),
+  );
 }
 
 function checkCapabilities(ctx: LeafValidationContext, leaf: LeafNode, replaces?: LeafNode): void {
@@ -211,7 +274,7 @@ export function validateKeyPackage(ctx: LeafValidationContext, kp: KeyPackage): 
   }
   if (!verifyKeyPackageSignature(ctx.suite, kp))
     throw new MlsError('invalid-key-package', 'signature does not verify');
-  if (equalBytes(kp.initKey, kp.leafNode.encryptionKey)) {
+  if (bytesEqual(kp.initKey, kp.leafNode.encryptionKey)) {
     throw new MlsError('invalid-key-package', 'init key equals the leaf encryption key');
   }
   try {

@@ -1,5 +1,6 @@
 // Ratchet tree nodes (RFC 9420 §7.1) and the ratchet_tree extension encoding (§12.4.3.3).
 import { DecodeError, type Reader, type Writer } from '../codec/index.js';
+import { MlsError } from './errors.js';
 import { decodeLeafNode, encodeLeafNode, type LeafNode } from './leaf-node.js';
 
 export interface ParentNode {
@@ -48,6 +49,22 @@ export function encodeRatchetTreeNodes(w: Writer, nodes: readonly (Node | undefi
   w.vector(nodes, (w2, n) => w2.optional(n, encodeNode));
 }
 
-export function decodeRatchetTreeNodes(r: Reader): (Node | undefined)[] {
-  return r.vector((r2) => r2.optional(decodeNode));
+/**
+ * Decodes `optional<Node> ratchet_tree<V>`. With `maxLeaves`, an array longer
+ * than a tree of that many leaves (2 * maxLeaves - 1 nodes) is refused with
+ * MlsError('tree-too-large') as soon as the first node too many is reached,
+ * before it is decoded.
+ */
+export function decodeRatchetTreeNodes(
+  r: Reader,
+  maxLeaves = Number.POSITIVE_INFINITY,
+): (Node | undefined)[] {
+  const maxNodes = 2 * maxLeaves - 1;
+  let count = 0;
+  return r.vector((r2) => {
+    if (++count > maxNodes) {
+      throw new MlsError('tree-too-large', `ratchet tree has more than ${maxLeaves} leaves`);
+    }
+    return r2.optional(decodeNode);
+  });
 }

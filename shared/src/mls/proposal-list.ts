@@ -59,6 +59,8 @@ export interface ProposalListContext {
   readonly validateCredential?: CredentialValidator;
   readonly now?: bigint;
   readonly maxLifetime?: bigint;
+  /** Most leaves the tree may span after the commit; Adds beyond it are refused. */
+  readonly maxLeaves?: number;
 }
 
 /** Proposal types an `external` sender may send (§12.1.8). */
@@ -194,6 +196,10 @@ export function applyProposalList(
       leafIndex: tree.addLeaf(a.proposal.keyPackage.leafNode),
       keyPackage: a.proposal.keyPackage,
     });
+  }
+  const maxLeaves = ctx.maxLeaves;
+  if (maxLeaves !== undefined && added.some((a) => a.leafIndex >= maxLeaves)) {
+    throw new MlsError('tree-too-large', `the tree would have more than ${maxLeaves} leaves`);
   }
   if (gces.length) checkMembersSupport(tree, extensions);
   const externalInit = externalInits[0]?.proposal.kemOutput;

@@ -1,7 +1,9 @@
-// Pre-shared key identifiers (RFC 9420 §8.4). The psk_secret derivation lives
-// (psk_secret) is at the end of this module.
+// Pre-shared keys (RFC 9420 §8.4): identifiers, the store a member resolves
+// them from, and the psk_secret derivation.
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { DecodeError, type Reader, Writer } from '../codec/index.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { MlsError } from './errors.js';
 
 export const PskType = { external: 1, resumption: 2 } as const;
 export const ResumptionPskUsage = { application: 1, reinit: 2, branch: 3 } as const;
@@ -64,4 +66,52 @@ export function pskSecret(suite: CipherSuite, psks: readonly ResolvedPsk[]): Uin
     secret = suite.extract(input, secret);
   });
   return secret;
+}
+
+/** External and resumption PSKs a member can inject (§8.4). */
+export class PskStore {
+  private readonly external = new Map<string, Uint8Array>();
+  private readonly resumption = new Map<string, Uint8Array>();
+
+  constructor(private readonly maxResumption = 32) {}
+
+  /** Makes an external PSK available by its psk_id. */
+  addExternal(pskId: Uint8Array, psk: Uint8Array): void {
+    this.external.set(bytesToHex(pskId), psk);
+  }
+
+  /** Remembers an epoch's resumption_psk (the oldest are forgotten). */
+  addResumption(groupId: Uint8Array, epoch: bigint, psk: Uint8Array): void {
+    this.resumption.set(`${bytesToHex(groupId)}:${epoch}`, psk);
+    while (this.resumption.size > this.maxResumption) {
+      this.resumption.delete(this.resumption.keys().next().value as string);
+    }
+  }
+
+  /** The PSK values for ids, in order; MlsError when one is not available. */
+  resolve(ids: readonly PreSharedKeyId[]): ResolvedPsk[] {
+    return ids.map((id) => {
+      const psk =
+        id.type === 'external'
+          ? this.external.get(bytesToHex(id.pskId))
+          : this.resumption.get(`${bytesToHex(id.groupId)}:${id.epoch}`);
+      if (!psk)
+        throw new MlsError(
+          'invalid-commit',
+          `PSK not available (${id.type === 'external' ? 'external' : 'resumption'})`,
+        );
+      return { id, psk };
+    });
+  }
+
+  entries(): { external: [string, Uint8Array][]; resumption: [string, Uint8Array][] } {
+    return { external: [...this.external], resumption: [...this.resumption] };
+  }
+
+  static fromEntries(e: ReturnType<PskStore['entries']>): PskStore {
+    const s = new PskStore();
+    for (const [k, v] of e.external) s.external.set(k, v);
+    for (const [k, v] of e.resumption) s.resumption.set(k, v);
+    return s;
+  }
 }

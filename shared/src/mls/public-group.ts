@@ -5,6 +5,7 @@
 // server enforces exactly the rules every member enforces.
 import { encode } from '../codec/index.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { bytesEqual } from './bytes.js';
 import { MlsError } from './errors.js';
 import { decodeExternalSenders, ExtensionType, findExtension } from './extensions.js';
 import {
@@ -18,7 +19,13 @@ import {
 import { type GroupContext, serializeGroupContext } from './group-context.js';
 import { type GroupInfo, verifyGroupInfoSignature } from './group-info.js';
 import type { LeafNode } from './leaf-node.js';
-import { type CredentialValidator, type LeafPolicy, validateLeafNode } from './leaf-validation.js';
+import {
+  type CredentialValidator,
+  DEFAULT_MAX_LEAVES,
+  isResyncSuccessor,
+  type LeafPolicy,
+  validateLeafNode,
+} from './leaf-validation.js';
 import {
   type AppliedProposals,
   applyProposalList,
@@ -28,7 +35,7 @@ import {
   type ProposalListContext,
 } from './proposal-list.js';
 import { verifyFramedContent } from './public-message.js';
-import { equalBytes, RatchetTree } from './ratchet-tree.js';
+import { RatchetTree } from './ratchet-tree.js';
 import { confirmedTranscriptHash, interimTranscriptHash } from './transcript-hash.js';
 import { applyUpdatePath } from './treekem.js';
 import type { UpdatePath } from './update-path.js';
@@ -52,6 +59,8 @@ export interface ValidationOptions {
   readonly now?: bigint;
   /** Longest accepted key-package lifetime in seconds; omit to skip the check. */
   readonly maxLifetime?: bigint;
+  /** Most leaves a received ratchet tree may have (default DEFAULT_MAX_LEAVES). */
+  readonly maxLeaves?: number;
 }
 
 /** What a policy means for received leaves, read once per operation (the clock is read now). */
@@ -60,6 +69,7 @@ export function validationOptions(policy: LeafPolicy): ValidationOptions {
     validateCredential: policy.validateCredential,
     now: policy.now?.(),
     maxLifetime: policy.maxKeyPackageLifetime,
+    maxLeaves: policy.maxLeaves ?? DEFAULT_MAX_LEAVES,
   };
 }
 
@@ -122,7 +132,7 @@ export function verifyContent(
   content: FramedContent,
   auth: FramedContentAuthData,
 ): void {
-  if (!equalBytes(content.groupId, state.context.groupId))
+  if (!bytesEqual(content.groupId, state.context.groupId))
     throw new MlsError('wrong-group', 'message for another group');
   if (content.epoch !== state.context.epoch) {
     throw new MlsError(
@@ -240,6 +250,16 @@ export function stageCommit(
     committer,
   );
   if (applied.pathRequired && !commit.path) invalidCommit('this commit requires a path');
+  // §12.4.3.2: an external commit's only Remove is of the joiner's own earlier leaf (resync)
+  const resynced = committer.type === 'new_member_commit' ? applied.removed[0] : undefined;
+  if (
+    resynced &&
+    !isResyncSuccessor(resynced.leaf, commit.path!.leafNode, options.validateCredential)
+  ) {
+    invalidCommit(
+      `an external commit may only remove the joiner's own earlier leaf, not ${resynced.leafIndex}`,
+    );
+  }
   const newLeaves = new Set(applied.added.map((a) => a.leafIndex));
   let senderLeaf = committer.type === 'member' ? committer.leafIndex : -1;
   let provisionalContext: Uint8Array | undefined;
@@ -248,7 +268,10 @@ export function stageCommit(
   if (commit.path) {
     const path = commit.path;
     const old = committer.type === 'member' ? tree.leaf(senderLeaf) : undefined;
-    if (committer.type === 'new_member_commit') senderLeaf = tree.nextFreeLeaf();
+    if (committer.type === 'new_member_commit') {
+      senderLeaf = tree.nextFreeLeaf();
+      checkLeafLimit(senderLeaf, options.maxLeaves);
+    }
     checkPathKeysUnique(tree, path, old);
     validateLeafNode(
       {
@@ -316,8 +339,15 @@ export function checkPathKeysUnique(tree: RatchetTree, path: UpdatePath, old?: L
     if (tree.findEncryptionKey(k) !== undefined)
       invalidCommit('an update path key is already in the tree');
   }
-  if (old && equalBytes(old.encryptionKey, path.leafNode.encryptionKey)) {
+  if (old && bytesEqual(old.encryptionKey, path.leafNode.encryptionKey)) {
     invalidCommit('the committer must change its encryption key');
+  }
+}
+
+/** A leaf index the group's maxLeaves allows (a joiner's place in the tree). */
+export function checkLeafLimit(leafIndex: number, maxLeaves: number | undefined): void {
+  if (maxLeaves !== undefined && leafIndex >= maxLeaves) {
+    throw new MlsError('tree-too-large', `the tree would have more than ${maxLeaves} leaves`);
   }
 }
 
@@ -328,13 +358,18 @@ function invalidCommit(message: string): never {
 // --- joining: the public state described by a GroupInfo ---------------------
 
 /** The GroupInfo's tree: from its ratchet_tree extension or supplied separately. */
-function treeFor(suite: CipherSuite, gi: GroupInfo, supplied?: Uint8Array): RatchetTree {
+function treeFor(
+  suite: CipherSuite,
+  gi: GroupInfo,
+  supplied: Uint8Array | undefined,
+  maxLeaves: number,
+): RatchetTree {
   const ext = findExtension(gi.extensions, ExtensionType.ratchetTree);
   const bytes = ext?.data ?? supplied;
   if (!bytes)
     throw new MlsError('invalid-group-info', 'no ratchet tree in the GroupInfo and none supplied');
   try {
-    return RatchetTree.decode(suite, bytes);
+    return RatchetTree.decode(suite, bytes, maxLeaves);
   } catch (e) {
     if (e instanceof MlsError) throw e;
     throw new MlsError('invalid-tree', 'malformed ratchet tree');
@@ -363,7 +398,7 @@ export function validatePublicTree(
   context: GroupInfo['groupContext'],
   options: ValidationOptions = {},
 ): void {
-  if (!equalBytes(tree.treeHash(), context.treeHash))
+  if (!bytesEqual(tree.treeHash(), context.treeHash))
     throw new MlsError('invalid-tree', 'tree hash does not match');
   tree.verifyStructure();
   tree.verifyParentHashes();
@@ -392,7 +427,7 @@ export function publicStateFromGroupInfo(
 ): PublicGroupState {
   if (gi.groupContext.cipherSuite !== suite.id)
     throw new MlsError('invalid-group-info', 'cipher suite mismatch');
-  const tree = treeFor(suite, gi, suppliedTree);
+  const tree = treeFor(suite, gi, suppliedTree, options.maxLeaves ?? DEFAULT_MAX_LEAVES);
   validateJoinTree(suite, tree, gi, options);
   tree.adopt();
   return {
@@ -421,5 +456,6 @@ export function proposalContext(
     validateCredential: options.validateCredential,
     now: options.now,
     maxLifetime: options.maxLifetime,
+    maxLeaves: options.maxLeaves,
   };
 }

@@ -2,6 +2,7 @@
 // signatures over FramedContentTBS and the membership tag over AuthenticatedContentTBM.
 import { Writer } from '../codec/index.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { constantTimeEqual } from './bytes.js';
 import { MlsError } from './errors.js';
 import {
   encodeAuthData,
@@ -90,12 +91,4 @@ export function verifyMembershipTag(
   if (!message.membershipTag) return false;
   const expected = membershipTag(suite, membershipKey, message.content, message.auth, groupContext);
   return constantTimeEqual(expected, message.membershipTag);
-}
-
-/** Byte equality whose running time does not depend on where the inputs differ. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
 }

@@ -9,6 +9,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { decode, encode, type Reader, Writer } from '../codec/index.js';
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { bytesEqual } from './bytes.js';
 import { credentialTypeOf } from './credential.js';
 import { MlsError } from './errors.js';
 import { encodeLeafNode, type LeafNode } from './leaf-node.js';
@@ -118,16 +119,23 @@ export class RatchetTree {
 
   /**
    * A tree from the `ratchet_tree` array form (§12.4.3.3): node types must sit
-   * at their positions, the last node must be non-blank, and the array is
-   * padded with blanks to the next full tree.
+   * at their positions, the last node must be non-blank, the array must fit
+   * `maxLeaves` leaves, and it is padded with blanks to the next full tree.
    */
-  static fromNodes(suite: CipherSuite, input: readonly (Node | undefined)[]): RatchetTree {
+  static fromNodes(
+    suite: CipherSuite,
+    input: readonly (Node | undefined)[],
+    maxLeaves = MAX_LEAVES,
+  ): RatchetTree {
     if (input.length === 0) throw new MlsError('invalid-tree', 'empty ratchet tree');
     if (input[input.length - 1] === undefined) {
       throw new MlsError('invalid-tree', 'ratchet tree ends in a blank node');
     }
     if (input.length > nodeWidth(MAX_LEAVES))
       throw new MlsError('invalid-tree', 'ratchet tree too large');
+    if (input.length > 2 * maxLeaves - 1) {
+      throw new MlsError('tree-too-large', `ratchet tree has more than ${maxLeaves} leaves`);
+    }
     let nLeaves = 1;
     while (nodeWidth(nLeaves) < input.length) nLeaves *= 2;
     const nodes: (Node | undefined)[] = new Array(nodeWidth(nLeaves)).fill(undefined);
@@ -140,9 +148,17 @@ export class RatchetTree {
     return new RatchetTree(suite, nodes);
   }
 
-  /** Decodes `optional<Node> ratchet_tree<V>` bytes into a tree. */
-  static decode(suite: CipherSuite, bytes: Uint8Array): RatchetTree {
-    return RatchetTree.fromNodes(suite, decode(decodeRatchetTreeNodes, bytes));
+  /**
+   * Decodes `optional<Node> ratchet_tree<V>` bytes into a tree. A tree of more
+   * than `maxLeaves` leaves is refused (MlsError 'tree-too-large') while its
+   * nodes are counted, before the rest is decoded and before any hashing.
+   */
+  static decode(suite: CipherSuite, bytes: Uint8Array, maxLeaves = MAX_LEAVES): RatchetTree {
+    return RatchetTree.fromNodes(
+      suite,
+      decode((r) => decodeRatchetTreeNodes(r, maxLeaves), bytes),
+      maxLeaves,
+    );
   }
 
   /** A draft copy: changes to it do not affect this tree until it is adopted. */
@@ -524,7 +540,7 @@ export class RatchetTree {
               ? dNode.leaf.parentHash
               : undefined;
         if (!dParentHash) continue;
-        if (equalBytes(dParentHash, this.parentHash(p, s))) matches++;
+        if (bytesEqual(dParentHash, this.parentHash(p, s))) matches++;
       }
       if (matches !== 1) {
         throw new MlsError(
@@ -636,13 +652,6 @@ export class RatchetTree {
   sibling(x: number): number {
     return sibling(x, this.nLeaves);
   }
-}
-
-/** Equality of two byte strings (not constant-time: public data only). */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Reads a ratchet tree from a Reader (for embedding in other structures). */

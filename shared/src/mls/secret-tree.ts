@@ -79,11 +79,13 @@ export class SecretTree {
   }
 
   /**
-   * The key for a received generation, without consuming anything: a message
-   * that then fails to decrypt or verify leaves the tree as it was.
+   * The key for a received generation, computed without changing the tree (not
+   * even creating the sender's ratchet): a message that then fails to decrypt
+   * or verify leaves the tree exactly as it was. consume() commits the change.
    */
   peek(leafIndex: number, type: RatchetType, generation: number): MessageKey {
-    const r = this.ratchet(leafIndex)[type];
+    const r =
+      this.ratchets.get(this.checkLeaf(leafIndex))?.[type] ?? this.freshRatchet(leafIndex, type);
     if (generation < r.next) {
       const kept = r.retained.get(generation);
       if (!kept)
@@ -174,27 +176,46 @@ export class SecretTree {
     return this.suite.deriveTreeSecret(secret, label, generation, length);
   }
 
-  private ratchet(leafIndex: number): { handshake: Ratchet; application: Ratchet } {
+  private checkLeaf(leafIndex: number): number {
     if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= this.nLeaves) {
       throw new MlsError('unknown-sender', `leaf ${leafIndex} is outside the tree`);
     }
-    let pair = this.ratchets.get(leafIndex);
+    return leafIndex;
+  }
+
+  /** A leaf's ratchets, created (and the secrets on the way consumed) on first use. */
+  private ratchet(leafIndex: number): { handshake: Ratchet; application: Ratchet } {
+    let pair = this.ratchets.get(this.checkLeaf(leafIndex));
     if (pair) return pair;
-    const leafSecret = this.takeNodeSecret(leafToNode(leafIndex));
-    const nh = this.suite.hash.size;
-    const empty = new Uint8Array(0);
-    const start = (label: string): Ratchet => ({
-      next: 0,
-      secret: this.suite.expandWithLabel(leafSecret, label, empty, nh),
-      retained: new Map(),
-    });
-    pair = { handshake: start('handshake'), application: start('application') };
+    const leafSecret = this.nodeSecret(leafToNode(leafIndex), true);
+    pair = {
+      handshake: this.startRatchet(leafSecret, 'handshake'),
+      application: this.startRatchet(leafSecret, 'application'),
+    };
     this.ratchets.set(leafIndex, pair);
     return pair;
   }
 
-  /** Derives a node's secret down from its nearest stored ancestor, deleting consumed secrets. */
-  private takeNodeSecret(target: number): Uint8Array {
+  /** The ratchet a leaf would start with, computed without storing or deleting anything. */
+  private freshRatchet(leafIndex: number, type: RatchetType): Ratchet {
+    return this.startRatchet(this.nodeSecret(leafToNode(leafIndex), false), type);
+  }
+
+  private startRatchet(leafSecret: Uint8Array, type: RatchetType): Ratchet {
+    const nh = this.suite.hash.size;
+    return {
+      next: 0,
+      secret: this.suite.expandWithLabel(leafSecret, type, new Uint8Array(0), nh),
+      retained: new Map(),
+    };
+  }
+
+  /**
+   * Derives a node's secret down from its nearest stored ancestor. With `take`,
+   * the secrets used are deleted and the siblings on the way stored (§9.2);
+   * without it, nothing changes.
+   */
+  private nodeSecret(target: number, take: boolean): Uint8Array {
     const path: number[] = [];
     let x = root(this.nLeaves);
     // walk down from the root to the target, remembering the nodes passed
@@ -214,16 +235,15 @@ export class SecretTree {
       throw new MlsError('secret-unavailable', 'the secret tree has no secret for this leaf');
     const nh = this.suite.hash.size;
     let secret = this.nodeSecrets.get(path[start])!;
-    this.nodeSecrets.delete(path[start]);
+    if (take) this.nodeSecrets.delete(path[start]);
     for (let i = start; i < path.length - 1; i++) {
-      const node = path[i];
-      const l = left(node);
-      const r = right(node);
-      const ls = this.suite.expandWithLabel(secret, 'tree', LEFT, nh);
-      const rs = this.suite.expandWithLabel(secret, 'tree', RIGHT, nh);
-      const goLeft = path[i + 1] === l;
-      this.nodeSecrets.set(goLeft ? r : l, goLeft ? rs : ls);
-      secret = goLeft ? ls : rs;
+      const goLeft = path[i + 1] === left(path[i]);
+      const next = this.suite.expandWithLabel(secret, 'tree', goLeft ? LEFT : RIGHT, nh);
+      if (take) {
+        const other = this.suite.expandWithLabel(secret, 'tree', goLeft ? RIGHT : LEFT, nh);
+        this.nodeSecrets.set(goLeft ? right(path[i]) : left(path[i]), other);
+      }
+      secret = next;
     }
     return secret;
   }

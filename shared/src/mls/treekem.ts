@@ -4,9 +4,10 @@
 // plus the size of the copath resolutions.
 import type { CipherSuite } from '../crypto/cipher-suite.js';
 import { CryptoError } from '../crypto/errors.js';
+import { bytesEqual } from './bytes.js';
 import { MlsError } from './errors.js';
 import { type LeafNode, type LeafNodeContent, signLeafNode } from './leaf-node.js';
-import { equalBytes, type RatchetTree } from './ratchet-tree.js';
+import type { RatchetTree } from './ratchet-tree.js';
 import { isAncestor, leafToNode } from './tree-math.js';
 import type { UpdatePath, UpdatePathNode } from './update-path.js';
 
@@ -144,7 +145,7 @@ export function applyUpdatePath(
   const leaf: LeafNode = updatePath.leafNode;
   if (leaf.source !== 'commit')
     throw new MlsError('invalid-leaf-node', 'update path leaf must have source commit');
-  if (!equalBytes(leaf.parentHash, parentHash)) {
+  if (!bytesEqual(leaf.parentHash, parentHash)) {
     throw new MlsError('invalid-tree', 'update path leaf parent hash does not match the tree');
   }
   tree.setLeaf(senderLeaf, leaf);
@@ -181,7 +182,7 @@ export function decryptUpdatePath(
   const res = tree.resolution(copath[i], exclude);
   const j = res.findIndex((x) => {
     const k = myKeys.get(x);
-    return k !== undefined && equalBytes(k.publicKey, encryptionKeyAt(tree, x));
+    return k !== undefined && bytesEqual(k.publicKey, encryptionKeyAt(tree, x));
   });
   if (j < 0)
     throw new MlsError('decryption-failed', 'no key for any node of the copath resolution');
@@ -204,7 +205,7 @@ export function decryptUpdatePath(
   const keys = new Map<number, NodeKey>();
   for (let k = i; k < path.length; k++) {
     const key = nodeKeyPair(suite, ps);
-    if (!equalBytes(key.publicKey, updatePath.nodes[k].encryptionKey)) {
+    if (!bytesEqual(key.publicKey, updatePath.nodes[k].encryptionKey)) {
       throw new MlsError(
         'invalid-commit',
         `derived key for node ${path[k]} does not match the update path`,
@@ -240,7 +241,7 @@ export function keysFromPathSecret(
   let ps = pathSecret;
   for (let k = i; k < path.length; k++) {
     const key = nodeKeyPair(suite, ps);
-    if (!equalBytes(key.publicKey, encryptionKeyAt(tree, path[k]))) {
+    if (!bytesEqual(key.publicKey, encryptionKeyAt(tree, path[k]))) {
       throw new MlsError('invalid-welcome', `path secret does not match node ${path[k]}`);
     }
     keys.set(path[k], key);

@@ -6,6 +6,7 @@
 // It cannot check membership tags or confirmation tags (they need group secrets);
 // members still do.
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { bytesEqual, constantTimeEqual } from './bytes.js';
 import { MlsError } from './errors.js';
 import type { Sender } from './framing.js';
 import { serializeGroupContext } from './group-context.js';
@@ -27,7 +28,6 @@ import {
   validationOptions,
   verifyContent,
 } from './public-group.js';
-import { equalBytes } from './ratchet-tree.js';
 
 /** A handshake message the validator has checked, ready to apply. */
 export type ValidatedMessage =
@@ -171,10 +171,10 @@ export class GroupValidator {
     if (!signer || !verifyGroupInfoSignature(this.state.suite, gi, signer.signatureKey)) {
       throw new MlsError('invalid-signature', 'GroupInfo signature does not verify');
     }
-    if (!equalBytes(serializeGroupContext(gi.groupContext), this.state.contextBytes)) {
+    if (!bytesEqual(serializeGroupContext(gi.groupContext), this.state.contextBytes)) {
       throw new MlsError('wrong-epoch', 'GroupInfo does not describe the current epoch');
     }
-    if (!equalBytes(gi.confirmationTag, this.state.confirmationTag)) {
+    if (!constantTimeEqual(gi.confirmationTag, this.state.confirmationTag)) {
       throw new MlsError(
         'invalid-group-info',
         'GroupInfo confirmation tag differs from the commit',

@@ -1,6 +1,15 @@
-// Welcome, GroupSecrets and EncryptedGroupSecrets (RFC 9420 §12.4.3).
-import type { Reader, Writer } from '../codec/index.js';
+// Welcome, GroupSecrets and EncryptedGroupSecrets (RFC 9420 §12.4.3.1): their
+// encoding, building a Welcome for added members, and opening one's secrets.
+import { decode, encode, type Reader, type Writer } from '../codec/index.js';
+import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { CryptoError } from '../crypto/errors.js';
+import { bytesEqual } from './bytes.js';
+import { MlsError } from './errors.js';
+import { encodeGroupInfo, type GroupInfo } from './group-info.js';
+import { type KeyPackage, keyPackageRef } from './key-package.js';
+import { welcomeKeyNonce } from './key-schedule.js';
 import { decodePreSharedKeyId, encodePreSharedKeyId, type PreSharedKeyId } from './psk.js';
+import { commonAncestor, leafToNode } from './tree-math.js';
 import { decodeHpkeCiphertext, encodeHpkeCiphertext, type HpkeCiphertext } from './update-path.js';
 
 export interface GroupSecrets {
@@ -52,4 +61,81 @@ export function decodeWelcome(r: Reader): Welcome {
     })),
     encryptedGroupInfo: r.opaque(),
   };
+}
+
+/** A new member for a Welcome: its key package, leaf, and the path secret it gets. */
+export interface WelcomeTarget {
+  readonly keyPackage: KeyPackage;
+  readonly leafIndex: number;
+}
+
+/**
+ * Builds the Welcome for the members a commit added (§12.4.3.1): the GroupInfo
+ * encrypted under the welcome key, and per member the joiner secret (plus the
+ * path secret of its lowest common ancestor with the committer) under its init key.
+ */
+export function buildWelcome(
+  suite: CipherSuite,
+  groupInfo: GroupInfo,
+  welcomeSecret: Uint8Array,
+  joinerSecret: Uint8Array,
+  committerLeaf: number,
+  pathSecrets: ReadonlyMap<number, Uint8Array> | undefined,
+  psks: readonly PreSharedKeyId[],
+  targets: readonly WelcomeTarget[],
+): Welcome {
+  const { key, nonce } = welcomeKeyNonce(suite, welcomeSecret);
+  const encryptedGroupInfo = suite.aead.seal(
+    key,
+    nonce,
+    new Uint8Array(0),
+    encode(encodeGroupInfo, groupInfo),
+  );
+  const secrets = targets.map((t) => {
+    const pathSecret = pathSecrets?.get(
+      commonAncestor(leafToNode(t.leafIndex), leafToNode(committerLeaf)),
+    );
+    const gs: GroupSecrets = pathSecret
+      ? { joinerSecret, pathSecret, psks }
+      : { joinerSecret, psks };
+    const ct = suite.encryptWithLabel(
+      t.keyPackage.initKey,
+      'Welcome',
+      encryptedGroupInfo,
+      encode(encodeGroupSecrets, gs),
+    );
+    return { newMember: keyPackageRef(suite, t.keyPackage), encryptedGroupSecrets: ct };
+  });
+  return { cipherSuite: suite.id, secrets, encryptedGroupInfo };
+}
+
+/** Decrypts the GroupSecrets meant for a key package from a Welcome. */
+export function openGroupSecrets(
+  suite: CipherSuite,
+  welcome: Welcome,
+  keyPackage: KeyPackage,
+  initPrivateKey: Uint8Array,
+): GroupSecrets {
+  const ref = keyPackageRef(suite, keyPackage);
+  const entry = welcome.secrets.find((s) => bytesEqual(s.newMember, ref));
+  if (!entry) throw new MlsError('invalid-welcome', 'the Welcome is not for this key package');
+  let plain: Uint8Array;
+  try {
+    plain = suite.decryptWithLabel(
+      initPrivateKey,
+      'Welcome',
+      welcome.encryptedGroupInfo,
+      entry.encryptedGroupSecrets.kemOutput,
+      entry.encryptedGroupSecrets.ciphertext,
+    );
+  } catch (e) {
+    if (e instanceof CryptoError)
+      throw new MlsError('decryption-failed', 'group secrets did not decrypt');
+    throw e;
+  }
+  try {
+    return decode(decodeGroupSecrets, plain);
+  } catch {
+    throw new MlsError('invalid-welcome', 'malformed group secrets');
+  }
 }

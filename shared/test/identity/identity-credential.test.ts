@@ -220,3 +220,29 @@ describe('identity credential', () => {
     expect(group.epoch).toBe(1n);
   });
 });
+
+describe('successor rule through MLS (RFC 9420 §5.3.1)', () => {
+  const validateCredential = identityCredentialValidator(suite, asPub, ada.meetingId);
+
+  test("a member cannot take another user's identity by a commit path; renewing its own is fine", () => {
+    const me = member();
+    const group = MlsGroup.create({ suite, identity: me, validateCredential });
+    const asOther = issueIdentityCredential(
+      suite,
+      asKey,
+      { ...ada, userId: 'u-eve' },
+      me.signaturePublicKey,
+    );
+    expect(() => group.commit({ credential: asOther })).toThrow(MlsError);
+    expect(group.epoch).toBe(0n);
+    const renamed = issueIdentityCredential(
+      suite,
+      asKey,
+      { ...ada, displayName: 'Ada K.' },
+      me.signaturePublicKey,
+    );
+    group.commit({ credential: renamed });
+    group.mergePendingCommit();
+    expect(group.epoch).toBe(1n);
+  });
+});

@@ -109,4 +109,35 @@ describe('atomicity', () => {
     h.deliver('a', out);
     h.expectAgreement();
   });
+
+  test('a PrivateMessage that fails authentication changes nothing, not even the secret tree', () => {
+    const h = new Harness(suite);
+    const id = generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('p') });
+    const a = MlsGroup.create({ suite, identity: id, handshakeWireFormat: 'private_message' });
+    h.members.set('a', a);
+    const bKp = h.bundle('b');
+    const out = a.commit({ add: [bKp.keyPackage] });
+    h.deliver('a', out);
+    const b = MlsGroup.joinFromWelcome(out.welcome!, bKp, suite, {
+      handshakeWireFormat: 'private_message',
+    });
+    // b's first messages: a has no ratchet for b yet, and a failed one must not create it
+    const application = b.encrypt(utf8ToBytes('hello'));
+    const proposal = b.proposeRemove(a.myLeafIndex);
+    const tamperedContent = (bytes: Uint8Array) => {
+      const y = bytes.slice();
+      y[y.length - 1] ^= 1; // the content ciphertext's tag; the sender data still decrypts
+      return y;
+    };
+    for (const x of [application, proposal]) {
+      expect(parseMlsMessage(x).wireFormat).toBe('private_message');
+      expectUnchanged(a, () => a.process(tamperedContent(x)), 'decryption-failed');
+    }
+    // the genuine messages still decrypt afterwards
+    expect(a.process(application)).toMatchObject({
+      kind: 'application',
+      data: utf8ToBytes('hello'),
+    });
+    expect(a.process(proposal)).toMatchObject({ kind: 'proposal' });
+  });
 });

@@ -2,13 +2,16 @@
 // commits, and the validator that follows a group from public messages alone.
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, test } from 'vitest';
+import { encode } from '../../src/codec/index.js';
+import { encodeCredential } from '../../src/mls/credential.js';
 import { encodeExternalSenders } from '../../src/mls/extensions.js';
 import { createExternalProposal } from '../../src/mls/external-sender.js';
 import { MlsGroup } from '../../src/mls/group.js';
-import { generateIdentity } from '../../src/mls/identity.js';
+import { type ClientIdentity, generateIdentity } from '../../src/mls/identity.js';
+import type { CredentialValidator } from '../../src/mls/leaf-validation.js';
 import { parseMlsMessage, serializeMlsMessage } from '../../src/mls/mls-message.js';
 import { GroupValidator } from '../../src/mls/validator.js';
-import { Harness } from '../support/mls-harness.js';
+import { expectUnchanged, Harness } from '../support/mls-harness.js';
 import { suiteOrUndefined } from '../support/suites.js';
 import { toHex } from '../support/vectors.js';
 
@@ -177,6 +180,78 @@ describe('external commits', () => {
     );
     const r = a.process(commit);
     expect(r.kind === 'commit' && r.removed.map((m) => m.leafIndex)).toEqual([old.myLeafIndex]);
+    h.members.set('b', group);
+    h.expectAgreement();
+  });
+});
+
+describe('external commits may only remove the joiner itself (resync, §12.4.3.2)', () => {
+  /** host and b, with `validate` as credential validator; a DS validator with the same hook. */
+  function groupWith(validate?: CredentialValidator) {
+    const h = new Harness(suite);
+    const id = generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('host') });
+    const host = MlsGroup.create({ suite, identity: id, validateCredential: validate });
+    h.members.set('host', host);
+    const b = h.bundle('b');
+    const out = host.commit({ add: [b.keyPackage] });
+    h.deliver('host', out);
+    h.members.set(
+      'b',
+      MlsGroup.joinFromWelcome(out.welcome!, b, suite, { validateCredential: validate }),
+    );
+    const ds = GroupValidator.fromGroupInfo(suite, out.groupInfo, out.ratchetTree, {
+      validateCredential: validate,
+    });
+    return { h, host, bLeaf: h.members.get('b')!.myLeafIndex, ds };
+  }
+  const dsState = (ds: GroupValidator) => ({ epoch: ds.epoch, tree: toHex(ds.treeHash) });
+  const mallory = generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('mallory') });
+  const sameIdentity: CredentialValidator = (c, _k, previous) =>
+    !previous ||
+    toHex(encode(encodeCredential, c)) === toHex(encode(encodeCredential, previous.credential));
+
+  /** An external commit by `who` removing `leaf`; the joiner's own check is bypassed. */
+  function evict(host: MlsGroup, who: ClientIdentity, leaf: number): Uint8Array {
+    return MlsGroup.joinByExternalCommit(host.groupInfo({ withRatchetTree: true }), who, suite, {
+      resync: leaf,
+      validateCredential: () => true,
+    }).commit;
+  }
+
+  test('without a validator: evicting another member is refused by members and the DS', () => {
+    const { host, bLeaf, ds } = groupWith(undefined);
+    const commit = evict(host, mallory, bLeaf);
+    expectUnchanged(host, () => host.process(commit), 'invalid-commit');
+    const before = dsState(ds);
+    expect(() => ds.process(commit)).toThrow(expect.objectContaining({ code: 'invalid-commit' }));
+    expect(dsState(ds)).toEqual(before);
+    // the joiner's own side refuses to build it
+    expect(() =>
+      MlsGroup.joinByExternalCommit(host.groupInfo({ withRatchetTree: true }), mallory, suite, {
+        resync: bLeaf,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'invalid-commit' }));
+  });
+
+  test('with a validator: it decides whether the joiner succeeds the removed leaf', () => {
+    const { h, host, bLeaf, ds } = groupWith(sameIdentity);
+    const commit = evict(host, mallory, bLeaf);
+    expectUnchanged(host, () => host.process(commit), 'invalid-commit');
+    const before = dsState(ds);
+    expect(() => ds.process(commit)).toThrow(expect.objectContaining({ code: 'invalid-commit' }));
+    expect(dsState(ds)).toEqual(before);
+    // b itself, on a new device (new signature key, same identity), may resync
+    const bAgain = generateIdentity(suite, { type: 'basic', identity: utf8ToBytes('b') });
+    const { group, commit: resync } = MlsGroup.joinByExternalCommit(
+      host.groupInfo({ withRatchetTree: true }),
+      bAgain,
+      suite,
+      { resync: bLeaf, validateCredential: sameIdentity },
+    );
+    expect(ds.process(resync)).toMatchObject({ kind: 'commit' });
+    const r = host.process(resync);
+    expect(r.kind === 'commit' && r.removed.map((m) => m.leafIndex)).toEqual([bLeaf]);
+    h.members.delete('b');
     h.members.set('b', group);
     h.expectAgreement();
   });

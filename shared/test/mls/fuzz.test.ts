@@ -19,6 +19,7 @@ import {
   Reader,
   Writer,
 } from '../../src/codec/index.js';
+import { bytesEqual } from '../../src/mls/bytes.js';
 import { decodeCommit, encodeCommit } from '../../src/mls/commit.js';
 import { decodeAuthenticatedContent, encodeAuthenticatedContent } from '../../src/mls/framing.js';
 import {
@@ -289,12 +290,6 @@ function isExactlyDecodeError(e: unknown): e is DecodeError {
   return e instanceof DecodeError && Object.getPrototypeOf(e) === DecodeError.prototype;
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 type Outcome = { ok: true; result: DecodeErrorCode | 'decoded' } | { ok: false; problem: string };
 
 /**
@@ -337,7 +332,7 @@ function check(t: Target, input: Uint8Array, expected?: readonly DecodeErrorCode
       problem: `unstable round trip: re-encoding ${toHex(reencoded)} decodes to a different value`,
     };
   }
-  if (!equalBytes(reencoded, input)) {
+  if (!bytesEqual(reencoded, input)) {
     return {
       ok: false,
       problem: `accepted a non-canonical encoding; it re-encodes as ${toHex(reencoded)}`,

@@ -2,9 +2,9 @@
 // then follow the group through every epoch, matching epoch authenticators.
 import { afterAll, describe, expect, test } from 'vitest';
 import { MlsGroup } from '../../src/mls/group.js';
-import { PskStore } from '../../src/mls/group-state.js';
 import type { KeyPackageBundle } from '../../src/mls/identity.js';
 import { parseMlsMessage } from '../../src/mls/mls-message.js';
+import { PskStore } from '../../src/mls/psk.js';
 import { suiteOrUndefined } from '../support/suites.js';
 import { hex, loadVectors, toHex, VectorTally } from '../support/vectors.js';
 

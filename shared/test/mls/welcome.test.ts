@@ -4,10 +4,10 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { decode } from '../../src/codec/index.js';
 import { serializeGroupContext } from '../../src/mls/group-context.js';
 import { decodeGroupInfo, verifyGroupInfoSignature } from '../../src/mls/group-info.js';
-import { openGroupSecrets } from '../../src/mls/group-state.js';
 import { epochSecretsFromJoiner, welcomeKeyNonce } from '../../src/mls/key-schedule.js';
 import { parseMlsMessage } from '../../src/mls/mls-message.js';
 import { confirmationTag } from '../../src/mls/transcript-hash.js';
+import { openGroupSecrets } from '../../src/mls/welcome.js';
 import { suiteOrUndefined } from '../support/suites.js';
 import { hex, loadVectors, toHex, VectorTally } from '../support/vectors.js';
 

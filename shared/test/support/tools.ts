@@ -1,4 +1,4 @@
-// External tools some tests need (Chromium, a mediasoup worker, Redis, k6).
+// External tools some tests need (Chromium, a mediasoup worker, Redis).
 // Outside CI a missing tool skips those tests with a loud message; with
 // CANOPY_REQUIRE_TOOLS=1 (set by .ci/run) a missing tool is a test failure.
 import { execFileSync } from 'node:child_process';
@@ -52,17 +52,6 @@ export function mediasoupTestModule(): ToolProbe {
 export function redis(): ToolProbe {
   const path = process.env.CANOPY_REDIS_SERVER ?? onPath('redis-server');
   return { name: 'redis-server', path, howTo: 'apt-get install -y redis-server' };
-}
-
-export function k6(): ToolProbe {
-  const cached = join(homedir(), '.cache/canopy/gobin/k6');
-  const candidates = [process.env.CANOPY_K6, existsSync(cached) ? cached : undefined, onPath('k6')];
-  const path = candidates.find((p): p is string => !!p && existsSync(p)) ?? null;
-  return {
-    name: 'k6',
-    path,
-    howTo: 'GOBIN=~/.cache/canopy/gobin go install go.k6.io/k6@v1.8.1 (or set CANOPY_K6)',
-  };
 }
 
 /**
