@@ -1,0 +1,65 @@
+// The delivery service inside the real server (startServer, with its SFU):
+// participants join on the signaling WebSocket with the server's own links,
+// media signaling on the same connections keeps working, and /metrics shows
+// the delivery service's counters.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Participant } from '../../../client/src/participant/index.js';
+import { mediasoupTestModule, withTools } from '../../../shared/test/support/tools.js';
+import { AuthenticationService } from '../../src/auth/authentication-service.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
+import { type CanopyServer, startServer } from '../../src/server.js';
+import { testMediasoup } from '../support/mediasoup.js';
+import { TestClient } from '../support/ws-client.js';
+import { settled, suite } from './support.js';
+
+if (withTools('delivery service in the real server', [mediasoupTestModule()])) {
+  describe('delivery service in the real server', () => {
+    let server: CanopyServer;
+    const as = AuthenticationService.generate(suite);
+
+    beforeAll(async () => {
+      server = await startServer(
+        { ...DEFAULT_CONFIG, port: 0, workers: 1, publicDir: '/nonexistent' },
+        await testMediasoup(),
+        { log: () => {}, delivery: { authentication: as } },
+      );
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    test('participants from a created meeting join its MLS group; JSON signaling still works', async () => {
+      const meeting = await server.links.create(server.url);
+      const url = `${server.url.replace('http', 'ws')}/ws`;
+      const ps = [0, 1, 2].map(
+        (i) =>
+          new Participant({
+            url,
+            token: new URL(meeting.participantLink).searchParams.get('t')!,
+            displayName: `P${i}`,
+            asPublicKey: as.publicKey,
+            suite,
+          }),
+      );
+      try {
+        for (const p of ps) await p.connect();
+        await settled(ps);
+        expect(server.delivery!.isMember(meeting.meetingId, ps[2].identity!.userId)).toBe(true);
+        expect(new Set(ps.map((p) => p.current!.securityCode)).size).toBe(1);
+        // the media join flow on another connection is unchanged
+        const client = await TestClient.connect(url);
+        const joined = await client.call('meeting.join', {
+          meetingId: 'media1',
+          displayName: 'Ada',
+        });
+        expect(joined.senderIndex).toBe(0);
+        client.close();
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        expect(metrics).toMatch(/canopy_commits_total\{result="accepted",reason="ok"\} [1-9]/);
+        expect(metrics).toMatch(/canopy_participants 3/);
+      } finally {
+        for (const p of ps) p.disconnect();
+      }
+    });
+  });
+}
