@@ -148,6 +148,8 @@ export class Participant extends Emitter<ParticipantEvents> {
   /** The application asked for a self-update: commit one when the epoch allows. */
   #wantUpdate = false;
   #retryNextEpoch = false;
+  /** Verified identities by leaf and signature key (see #roster). */
+  #identities = new Map<string, CanopyIdentity>();
   /** The epoch this member's last commit was made in. */
   #commitEpoch: bigint | undefined;
   /** Commits this member sent (accepted or not). */
@@ -505,16 +507,29 @@ export class Participant extends Emitter<ParticipantEvents> {
     this.#applied();
   }
 
+  /**
+   * The verified roster. The MLS library already checked every credential
+   * with the AS hook; identities are decoded and verified once per leaf,
+   * key and credential, and kept while all three stay the same.
+   */
   #roster(group: MlsGroup): RosterEntry[] {
-    return group.members().map((m) => ({
-      ...verifyIdentityCredential(
-        this.#suite,
-        this.#options.asPublicKey,
-        m.credential,
-        m.signatureKey,
-      ),
-      leafIndex: m.leafIndex,
-    }));
+    const known = new Map<string, CanopyIdentity>();
+    const roster = group.members().map((m) => {
+      const cred = m.credential.type === 'basic' ? hex(m.credential.identity) : m.credential.type;
+      const key = `${m.leafIndex}:${hex(m.signatureKey)}:${cred}`;
+      const identity =
+        this.#identities.get(key) ??
+        verifyIdentityCredential(
+          this.#suite,
+          this.#options.asPublicKey,
+          m.credential,
+          m.signatureKey,
+        );
+      known.set(key, identity);
+      return { ...identity, leafIndex: m.leafIndex };
+    });
+    this.#identities = known;
+    return roster;
   }
 
   /** A new epoch is in force: tell the application, acknowledge it to the DS. */
@@ -545,6 +560,12 @@ export class Participant extends Emitter<ParticipantEvents> {
     this.#group = undefined;
     this.emit('closed');
   }
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
 }
 
 function reasonOf(e: unknown): string {

@@ -95,6 +95,8 @@ export class MeetingGroup {
   // the epoch
   #epochStart = 0;
   #acks = new Set<string>();
+  /** Active members when the epoch began: the acknowledgements the switch waits for. */
+  #expected = 0;
   #switched = false;
   #switchTimer: NodeJS.Timeout | undefined;
   /** Who committed each recent epoch (for recovery). */
@@ -506,8 +508,7 @@ export class MeetingGroup {
     if (seat.leaf === undefined) return;
     if (epoch !== this.#validator?.epoch || this.#switched) return;
     this.#acks.add(seat.userId);
-    const expected = this.#activeMembers().length;
-    if (this.#acks.size >= Math.ceil(this.#ctx.options.switchQuorum * expected))
+    if (this.#acks.size >= Math.ceil(this.#ctx.options.switchQuorum * this.#expected))
       this.#announceSwitch(false);
   }
 
@@ -775,6 +776,7 @@ export class MeetingGroup {
   #startEpoch(): void {
     this.#epochStart = now();
     this.#acks = new Set();
+    this.#expected = this.#activeMembers().length;
     this.#switched = false;
     clearTimeout(this.#switchTimer);
     this.#switchTimer = setTimeout(
