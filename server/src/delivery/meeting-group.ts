@@ -333,7 +333,7 @@ export class MeetingGroup {
     this.#senderIndex = index;
     seat.state = 'member';
     seat.leaf = members[0].leafIndex;
-    void this.#ctx.store.create(this.id, groupInfo, ratchetTree);
+    this.#persist(this.#ctx.store.create(this.id, groupInfo, ratchetTree));
     this.#ctx.emit('meeting-created', { meetingId: this.id });
     this.#ctx.emit('admitted', {
       meetingId: this.id,
@@ -424,7 +424,7 @@ export class MeetingGroup {
       });
     }
     const epoch = v.epoch;
-    void this.#ctx.store.appendCommit(this.id, epoch - 1n, f.commit);
+    this.#persist(this.#ctx.store.appendCommit(this.id, epoch - 1n, f.commit));
     this.#committers.set(epoch, seat.userId);
     this.#committers.delete(epoch - 16n);
     // fan out: every member of the old epoch gets the commit (encoded once)
@@ -472,7 +472,7 @@ export class MeetingGroup {
       bytes: f.commit.length,
       fanoutMs: now() - started,
     });
-    void this.#ctx.store.setRoster(this.id, this.members());
+    this.#persist(this.#ctx.store.setRoster(this.id, this.members()));
     this.#clearTimer();
     this.#committer = undefined;
     this.#phase = 'idle';
@@ -656,7 +656,7 @@ export class MeetingGroup {
       });
       v.process(message);
       proposals.push(message);
-      void this.#ctx.store.appendProposal(this.id, v.epoch, message);
+      this.#persist(this.#ctx.store.appendProposal(this.id, v.epoch, message));
       this.#ctx.emit('proposal', {
         meetingId: this.id,
         epoch: v.epoch,
@@ -832,7 +832,7 @@ export class MeetingGroup {
     this.#committer = undefined;
     this.#removes.clear();
     this.#dirtyBlocks.clear();
-    void this.#ctx.store.drop(this.id);
+    this.#persist(this.#ctx.store.drop(this.id));
     this.#ctx.emit('meeting-dropped', { meetingId: this.id, reason: 'empty' });
     for (const s of [...this.#seats.values()]) {
       if (s.leaf !== undefined) {
@@ -865,7 +865,7 @@ export class MeetingGroup {
     this.#seats.clear();
     if (this.#validator) {
       this.#validator = undefined;
-      void this.#ctx.store.drop(this.id);
+      this.#persist(this.#ctx.store.drop(this.id));
     }
     this.#ctx.emit('meeting-dropped', { meetingId: this.id, reason: 'ended' });
     this.#emitCounts();
@@ -892,6 +892,15 @@ export class MeetingGroup {
       seat.connected = false;
       this.#depart(seat, 'removed');
     }
+  }
+
+  /**
+   * The store records what this node decided (single node: the memory store
+   * never fails). A failing store is logged; a multi-node store must make
+   * "first commit wins" atomic itself (see group-store.ts).
+   */
+  #persist(write: Promise<unknown>): void {
+    write.catch((e) => this.#ctx.log(`meeting ${this.id}: group store write failed`, e));
   }
 
   #setTimer(ms: number, task: () => void): void {
