@@ -303,8 +303,13 @@ export class MeetingGroup {
     const { suite } = this.#ctx;
     let validator: GroupValidator;
     try {
+      const { maxParticipants, maxKeyPackageLifetime } = this.#ctx.options;
       validator = GroupValidator.fromGroupInfo(suite, groupInfo, ratchetTree, {
         validateCredential: identityCredentialValidator(suite, this.#ctx.asPublicKey, this.id),
+        // a tree spans a power of two leaves; leaves are reused, so this bounds it
+        maxLeaves: 2 ** Math.ceil(Math.log2(Math.max(2, maxParticipants))),
+        maxKeyPackageLifetime,
+        now: () => BigInt(Math.floor(Date.now() / 1000)),
       });
     } catch (e) {
       if (e instanceof CanopyError) throw new DeliveryError('invalid-group', e.message);
