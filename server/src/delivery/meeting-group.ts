@@ -154,6 +154,11 @@ export class MeetingGroup {
       throw new DeliveryError('duplicate-user', 'this user is already in the meeting');
     if (this.#seats.size >= this.#ctx.options.maxParticipants)
       throw new DeliveryError('meeting-full', 'the meeting is full');
+    // one signature key, one participant: the AS must not vouch for two users on one key
+    const key = hex(seat.signatureKey);
+    for (const s of this.#seats.values())
+      if (hex(s.signatureKey) === key)
+        throw new DeliveryError('duplicate-user', 'this signature key is already in the meeting');
     this.#seats.set(seat.userId, seat);
   }
 

@@ -125,6 +125,23 @@ describe('bad input', () => {
     await expectMembersUnaffected();
   });
 
+  test('a second connection with a signature key already in the meeting is refused', async () => {
+    const signatureKey = key();
+    const first = new WebSocket(env.url);
+    first.binaryType = 'arraybuffer';
+    const identity = new Promise<ServerFrame>((resolve) => {
+      first.onmessage = (ev) => resolve(decodeServerFrame(new Uint8Array(ev.data as ArrayBuffer)));
+    });
+    await new Promise((r) => {
+      first.onopen = r;
+    });
+    first.send(encodeClientFrame({ ...hello(), signatureKey } as ClientFrame));
+    expect((await identity).type).toBe('identity');
+    const { got } = await raw([{ ...hello(), signatureKey } as ClientFrame]);
+    expect(lastError(got).code).toBe('duplicate-user');
+    first.close();
+  });
+
   test("a KeyPackage with someone else's credential is refused", async () => {
     // the KeyPackage of a member (its credential, its key) sent on another connection
     const other = env.participant('bad', 'Thief');
