@@ -47,8 +47,10 @@ if (withTools(TITLE, tools)) {
     });
   } else {
     describe(TITLE, () => {
-      test('passes inside a private network namespace (this file, run again in one)', async () => {
-        const { code, output } = await runInNamespace(netns.path!);
+      test('passes inside a private network namespace (this file, run again in one)', async ({
+        signal,
+      }) => {
+        const { code, output } = await runInNamespace(netns.path!, signal);
         expect(code, `the run inside the namespace failed:\n${output.slice(-20_000)}`).toBe(0);
         // A run that skipped or ran nothing is no pass: every test of the file passed.
         const summary = /Tests\s+(\d+) passed \((\d+)\)/.exec(output);
@@ -60,8 +62,14 @@ if (withTools(TITLE, tools)) {
   }
 }
 
-/** Runs this file in a child vitest inside a new network namespace, echoing its output. */
-function runInNamespace(runner: string): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs this file in a child vitest inside a new network namespace, echoing its
+ * output; stops the child (its process group) if the test is aborted or times out.
+ */
+function runInNamespace(
+  runner: string,
+  signal: AbortSignal,
+): Promise<{ code: number | null; output: string }> {
   const env: Record<string, string | undefined> = {
     ...process.env,
     NO_COLOR: '1',
@@ -73,8 +81,16 @@ function runInNamespace(runner: string): Promise<{ code: number | null; output: 
   const child = spawn(
     'bash',
     [runner, process.execPath, vitest, 'run', relative(repoRoot, thisFile)],
-    { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+  const stop = () => {
+    try {
+      if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  signal.addEventListener('abort', stop, { once: true });
   let output = '';
   const echo = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -85,6 +101,9 @@ function runInNamespace(runner: string): Promise<{ code: number | null; output: 
   child.stderr.on('data', echo);
   return new Promise((done, fail) => {
     child.on('error', fail);
-    child.on('close', (code) => done({ code, output }));
+    child.on('close', (code) => {
+      signal.removeEventListener('abort', stop);
+      done({ code, output });
+    });
   });
 }
