@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeHeader, SFrameError, SFrameReceiver } from '@canopy/shared/sframe';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../server/src/config.js';
 import { type CanopyServer, startServer } from '../../../server/src/server.js';
 import { loadMediasoup, type RtpTap } from '../../../server/src/sfu/index.js';
@@ -255,6 +255,15 @@ export function mediaSuite(options: MediaSuiteOptions): void {
       }
     }, 120_000);
 
+    // When a test fails, a screenshot of every page, kept for whoever reads the failure.
+    afterEach(async (ctx) => {
+      if (ctx.task.result?.state !== 'fail') return;
+      const dir = mkdtempSync(join(tmpdir(), `canopy-e2e-${meeting}-`));
+      for (const [spec, page] of pages)
+        await page.screenshot(join(dir, `${spec.name}-${spec.engine}.png`)).catch(() => {});
+      console.error(`[e2e] screenshots of every page after the failure: ${dir}`);
+    });
+
     afterAll(async () => {
       for (const b of browsers) await b.close().catch(() => {});
       await server?.close();
@@ -339,11 +348,7 @@ export function mediaSuite(options: MediaSuiteOptions): void {
           },
           30_000,
           `non-black video at ${label(spec)}`,
-        ).catch(async (e) => {
-          const png = join(tmpdir(), `canopy-e2e-${meeting}-${spec.name}.png`);
-          await page.screenshot(png).catch(() => {});
-          throw new Error(`${(e as Error).message} (screenshot: ${png})`);
-        });
+        );
         // Each of those videos was decrypted here, with no failure: the key is right whichever
         // engine encrypted it.
         const after = videos(await snapshot(page));
