@@ -27,6 +27,8 @@ export interface JoinOptions {
   signalingUrl: string;
   meetingId: string;
   displayName: string;
+  /** The meeting link's token (`?t=` of the link): no valid link, no media. */
+  token: string;
   /** The media key (the fixed test key until MLS provides epochs). */
   key: MediaKey;
   /** URL of the bundled SFrame worker (e2ee-worker.js). */
@@ -129,6 +131,7 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
       const joined = await signaling.request('meeting.join', {
         meetingId: options.meetingId,
         displayName: options.displayName,
+        token: options.token,
       });
       e2ee.configure(joined.senderIndex);
       e2ee.setKey(options.key);

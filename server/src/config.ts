@@ -45,6 +45,10 @@ export interface ServerConfig {
   meetingsPerMinute: number;
   /** Open signaling connections per client address (IPv6: per /64). */
   maxConnectionsPerAddress: number;
+  /** The Authentication Service's Ed25519 signing key (32 bytes); unset: random per process. */
+  asSigningKey: Uint8Array | undefined;
+  /** The delivery service's external-sender Ed25519 key (32 bytes); unset: random per process. */
+  externalSenderKey: Uint8Array | undefined;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,10 +72,20 @@ export const DEFAULT_CONFIG: ServerConfig = {
   meetingsPerMinute: 120,
   // High enough for a load runner opening thousands of connections from 127.0.0.1.
   maxConnectionsPerAddress: 5000,
+  asSigningKey: undefined,
+  externalSenderKey: undefined,
 };
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const NonEmpty = z.string().min(1);
+
+/** An Ed25519 private key (RFC 8032 seed), base64url: 43 characters. */
+const Ed25519PrivateKey = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_-]{43}$/,
+    'expected a 32-byte Ed25519 private key in base64url (43 characters)',
+  );
 
 const Env = z.object({
   CANOPY_HOST: NonEmpty.optional(),
@@ -108,6 +122,8 @@ const Env = z.object({
     .min(60)
     .max(30 * 24 * 3600)
     .optional(),
+  CANOPY_AS_KEY: Ed25519PrivateKey.optional(),
+  CANOPY_DS_KEY: Ed25519PrivateKey.optional(),
   CANOPY_MEETINGS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   CANOPY_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).optional(),
 });
@@ -153,7 +169,20 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     linkTtlSeconds: e.CANOPY_LINK_TTL ?? d.linkTtlSeconds,
     meetingsPerMinute: e.CANOPY_MEETINGS_PER_MINUTE ?? d.meetingsPerMinute,
     maxConnectionsPerAddress: e.CANOPY_MAX_CONNECTIONS_PER_ADDRESS ?? d.maxConnectionsPerAddress,
+    asSigningKey: e.CANOPY_AS_KEY
+      ? new Uint8Array(Buffer.from(e.CANOPY_AS_KEY, 'base64url'))
+      : undefined,
+    externalSenderKey: e.CANOPY_DS_KEY
+      ? new Uint8Array(Buffer.from(e.CANOPY_DS_KEY, 'base64url'))
+      : undefined,
   };
+  if (
+    config.asSigningKey &&
+    config.externalSenderKey &&
+    Buffer.from(config.asSigningKey).equals(config.externalSenderKey)
+  ) {
+    throw new ConfigError('CANOPY_AS_KEY and CANOPY_DS_KEY must be different keys');
+  }
   if (config.rtcMinPort > config.rtcMaxPort) {
     throw new ConfigError('CANOPY_RTC_MIN_PORT is above CANOPY_RTC_MAX_PORT');
   }

@@ -13,10 +13,11 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { getCipherSuite } from '@canopy/shared/crypto';
 import { MAX_CLIENT_FRAME_BYTES } from '@canopy/shared/protocol';
-import { MeetingLinks } from './auth/index.js';
+import { AuthenticationService, MeetingLinks } from './auth/index.js';
 import type { ServerConfig } from './config.js';
 import { nodeProvider } from './crypto/index.js';
 import {
+  type CredentialIssuer,
   DeliveryService,
   type DeliveryServiceOptions,
   recordDeliveryMetrics,
@@ -35,8 +36,10 @@ export interface CanopyServer {
   readonly sfu: Sfu;
   readonly meetings: MeetingRegistry;
   readonly signaling: SignalingServer;
-  /** The delivery service on the signaling connections, when one was given. */
-  readonly delivery: DeliveryService | undefined;
+  /** The delivery service on the signaling connections. */
+  readonly delivery: DeliveryService;
+  /** The Authentication Service whose public key every link carries (`#as=`). */
+  readonly authentication: CredentialIssuer;
   /** Prometheus metrics, served at `GET /metrics`. */
   readonly metrics: ServerMetrics;
   /** Issues and verifies the signed meeting links (see auth/links.ts). */
@@ -50,11 +53,11 @@ export interface CanopyServer {
 export interface StartOptions {
   signaling?: Omit<SignalingServerOptions, 'allowedOrigins'>;
   /**
-   * Runs the delivery service (meetings as MLS groups, suite 1 on native
-   * crypto, links verified by this server's MeetingLinks) on the signaling
-   * WebSocket as binary frames; without it, binary frames are refused as before.
+   * Overrides for the delivery service (meetings as MLS groups on the
+   * signaling WebSocket, suite 1 on native crypto, links verified by this
+   * server's MeetingLinks): its Authentication Service, store and timings.
    */
-  delivery?: Omit<DeliveryServiceOptions, 'suite' | 'links' | 'log'>;
+  delivery?: Partial<Omit<DeliveryServiceOptions, 'suite' | 'links' | 'log'>>;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -83,9 +86,16 @@ export async function startServer(
   sfu.on('workerrestartfailed', (error) => log('mediasoup worker restart failed', error.message));
   const meetings = new MeetingRegistry(sfu, { maxParticipants: config.maxParticipants });
 
+  const suite = getCipherSuite(1, nodeProvider);
+  const authentication =
+    options.delivery?.authentication ??
+    (config.asSigningKey
+      ? new AuthenticationService(suite, config.asSigningKey)
+      : AuthenticationService.generate(suite));
   const links = new MeetingLinks({
     ...(config.linkSecret && { secret: config.linkSecret }),
     ttlSeconds: config.linkTtlSeconds,
+    asPublicKey: authentication.publicKey,
   });
   let publicUrl = config.publicUrl ?? '';
   const api = createApi({
@@ -109,24 +119,24 @@ export async function startServer(
         handler,
       )
     : createHttpServer(handler);
-  const delivery =
-    options.delivery &&
-    new DeliveryService({
-      ...options.delivery,
-      suite: getCipherSuite(1, nodeProvider),
-      links,
-      log,
-    });
-  if (delivery) recordDeliveryMetrics(delivery, metrics);
+  const delivery = new DeliveryService({
+    ...(config.externalSenderKey && { externalSenderPrivateKey: config.externalSenderKey }),
+    ...options.delivery,
+    authentication,
+    suite,
+    links,
+    log,
+  });
+  recordDeliveryMetrics(delivery, metrics);
   const signaling = new SignalingServer(
     http,
     (connection) => {
-      new MediaSession(connection, meetings, log);
-      delivery?.accept(connection);
+      new MediaSession(connection, meetings, links, log);
+      delivery.accept(connection);
     },
     {
       // a commit or a join storm's Welcome is larger than any JSON message
-      ...(delivery && { hardMaxBytes: MAX_CLIENT_FRAME_BYTES }),
+      hardMaxBytes: MAX_CLIENT_FRAME_BYTES,
       maxConnectionsPerAddress: config.maxConnectionsPerAddress,
       ...options.signaling,
       allowedOrigins: config.allowedOrigins,
@@ -142,7 +152,7 @@ export async function startServer(
       });
     });
   } catch (e) {
-    delivery?.close();
+    delivery.close();
     signaling.close();
     sfu.close();
     throw e;
@@ -158,11 +168,12 @@ export async function startServer(
     meetings,
     signaling,
     delivery,
+    authentication,
     links,
     publicUrl,
     metrics,
     async close() {
-      delivery?.close();
+      delivery.close();
       signaling.close();
       meetings.close();
       sfu.close();

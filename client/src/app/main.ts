@@ -107,6 +107,7 @@ function dropRemote(remote: RemoteTrack): void {
 
 async function start(
   meetingId: string,
+  token: string,
   displayName: string,
   key: MediaKey,
   mode?: TransformMode,
@@ -123,6 +124,7 @@ async function start(
   const meeting = await CanopyMeeting.join({
     signalingUrl: `${scheme}://${location.host}/ws`,
     meetingId,
+    token,
     displayName,
     key,
     workerUrl: new URL('./e2ee-worker.js', import.meta.url),
@@ -151,6 +153,21 @@ async function start(
   window.addEventListener('pagehide', () => void meeting.leave());
 }
 
+/** Creates a meeting (POST /api/meetings) and opens it as its host. */
+async function createMeeting(name: string): Promise<void> {
+  setStatus('creating a meeting…');
+  const res = await fetch('/api/meetings', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  const body = (await res.json()) as { hostLink?: string; error?: { message: string } };
+  if (!res.ok || !body.hostLink) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+  const link = new URL(body.hostLink);
+  link.searchParams.set('name', name);
+  location.href = link.href;
+}
+
 function main(): void {
   const match = /^\/m\/([A-Za-z0-9_-]{1,64})\/?$/.exec(location.pathname);
   const params = new URLSearchParams(location.search);
@@ -160,8 +177,10 @@ function main(): void {
     setStatus('');
     form.onsubmit = (event) => {
       event.preventDefault();
-      const data = new FormData(form);
-      location.href = `/m/${encodeURIComponent(String(data.get('meeting')))}?name=${encodeURIComponent(String(data.get('name')))}`;
+      const name = String(new FormData(form).get('name') ?? '');
+      void createMeeting(name).catch((e: unknown) => {
+        setStatus(`could not create a meeting: ${e instanceof Error ? e.message : String(e)}`);
+      });
     };
     return;
   }
@@ -173,8 +192,16 @@ function main(): void {
     $('test-key-warning').append(' This page uses a key from its URL (testing).');
   }
   const mode = params.get('transform');
+  const token = params.get('t');
+  if (!token) {
+    page.state = 'failed';
+    page.error = 'no-link';
+    setStatus('This page needs a meeting link: ask the host for one.');
+    return;
+  }
   start(
     match[1]!,
+    token,
     name.slice(0, 64),
     key,
     mode === 'encoded-streams' || mode === 'script-transform' ? mode : undefined,

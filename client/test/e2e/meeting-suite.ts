@@ -44,6 +44,7 @@ export interface PageSpec {
 
 export interface MediaSuiteOptions {
   title: string;
+  /** A label for this meeting's artefacts (screenshots); the meeting itself comes from a signed link. */
   meeting: string;
   pages: PageSpec[];
   /** Address the SFU's transports listen on (default 127.0.0.1; in a network namespace, its address). */
@@ -189,6 +190,9 @@ function hexBytes(hex: string): Uint8Array {
 /** Registers the suite (call inside a test file, after checking the tools with `withTools`). */
 export function mediaSuite(options: MediaSuiteOptions): void {
   const { title, meeting, pages: specs } = options;
+  /** The real meeting id and its participant link's token, once the server runs. */
+  let meetingId = '';
+  let token = '';
   const strangers = specs.filter((s) => s.otherKey);
   if (strangers.length !== 1 || specs.length - strangers.length < 2)
     throw new Error(
@@ -230,6 +234,9 @@ export function mediaSuite(options: MediaSuiteOptions): void {
         { log: (m, e) => console.error(`[server] ${m}`, e ?? '') },
       );
 
+      const created = await server.links.create(server.url);
+      meetingId = created.meetingId;
+      token = new URL(created.participantLink).searchParams.get('t')!;
       const byEngine = new Map<Engine, TestBrowser>();
       for (const engine of new Set(specs.map((s) => s.engine))) {
         const tool = engine === 'chromium' ? chromiumTool() : firefoxTool();
@@ -248,10 +255,10 @@ export function mediaSuite(options: MediaSuiteOptions): void {
       for (const spec of specs) {
         const page = await byEngine.get(spec.engine)!.newPage();
         pages.set(spec, page);
-        const query = new URLSearchParams({ name: spec.name });
+        const query = new URLSearchParams({ t: token, name: spec.name });
         if (spec.encodedStreams) query.set('transform', 'encoded-streams');
         if (spec.otherKey) query.set('key', spec.otherKey);
-        await page.goto(`${server.url}/m/${meeting}?${query}`);
+        await page.goto(`${server.url}/m/${meetingId}?${query}`);
       }
     }, 120_000);
 
@@ -449,7 +456,7 @@ export function mediaSuite(options: MediaSuiteOptions): void {
       );
       for (const spec of senders) {
         const sender = await snapshot(pageOf(spec));
-        const room = server.meetings.get(meeting)!.room;
+        const room = server.meetings.get(meetingId)!.room;
         const receiver = new SFrameReceiver({ suite: SFRAME_SUITE, layout: KID_LAYOUT });
         receiver.addEpoch(FIXED_TEST_KEY.epoch, FIXED_TEST_KEY.baseKey);
         const wrongKey = new SFrameReceiver({ suite: SFRAME_SUITE, layout: KID_LAYOUT });

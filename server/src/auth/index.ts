@@ -1,4 +1,8 @@
-/** Access to meetings: signed meeting links (links.ts). */
+/**
+ * Access to meetings: signed meeting links (links.ts) and the Authentication
+ * Service that vouches for participants' MLS identities (authentication-service.ts).
+ */
+export { AuthenticationService } from './authentication-service.js';
 export { AuthError, type AuthErrorCode } from './errors.js';
 export {
   type CreatedMeeting,

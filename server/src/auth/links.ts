@@ -43,6 +43,13 @@ export interface MeetingLinksOptions {
   ttlSeconds?: number;
   /** Current time in milliseconds (tests); default Date.now. */
   clock?: () => number;
+  /**
+   * The Authentication Service's public key, carried in every link's fragment
+   * (`#as=<base64url>`): members trust it because it came with the link, which
+   * the host hands out, not from the delivery service (browsers never send a
+   * fragment to the server).
+   */
+  asPublicKey?: Uint8Array;
 }
 
 export const MIN_SECRET_BYTES = 32;
@@ -73,6 +80,7 @@ export class MeetingLinks {
   readonly #secret: Uint8Array;
   readonly #ttlSeconds: number;
   readonly #clock: () => number;
+  readonly #fragment: string;
 
   constructor(options: MeetingLinksOptions = {}) {
     const secret = options.secret ?? randomBytes(MIN_SECRET_BYTES);
@@ -84,6 +92,9 @@ export class MeetingLinks {
     this.#secret = Uint8Array.from(secret);
     this.#ttlSeconds = ttl;
     this.#clock = options.clock ?? Date.now;
+    this.#fragment = options.asPublicKey
+      ? `#as=${Buffer.from(options.asPublicKey).toString('base64url')}`
+      : '';
   }
 
   /**
@@ -99,7 +110,7 @@ export class MeetingLinks {
     const iat = Math.floor(this.#clock() / 1000);
     const exp = iat + ttlSeconds;
     const link = async (role: LinkRole) =>
-      `${baseUrl.replace(/\/+$/, '')}/m/${meetingId}?t=${await this.sign(meetingId, role, iat, exp)}`;
+      `${baseUrl.replace(/\/+$/, '')}/m/${meetingId}?t=${await this.sign(meetingId, role, iat, exp)}${this.#fragment}`;
     return {
       meetingId,
       hostLink: await link('host'),

@@ -13,6 +13,7 @@ import type {
   RequestMethod,
   ResultData,
 } from '@canopy/shared/protocol';
+import type { LinkVerifier } from '../delivery/index.js';
 import type {
   MeetingCloseReason,
   MeetingRegistry,
@@ -30,6 +31,7 @@ export class MediaSession implements ParticipantSink {
   readonly #connection: SignalingConnection;
   readonly #registry: MeetingRegistry;
   readonly #log: (message: string, error?: unknown) => void;
+  readonly #links: LinkVerifier;
   #participant: Participant | undefined;
   /** Notifications held back until the join response has gone out. */
   #held: Notification[] | undefined;
@@ -37,11 +39,13 @@ export class MediaSession implements ParticipantSink {
   constructor(
     connection: SignalingConnection,
     registry: MeetingRegistry,
+    links: LinkVerifier,
     log: (message: string, error?: unknown) => void = (m, e) =>
       console.error(`[session] ${m}`, e ?? ''),
   ) {
     this.#connection = connection;
     this.#registry = registry;
+    this.#links = links;
     this.#log = log;
     connection.setHandler((request) => this.#handle(request));
     connection.once('close', () => this.#leave());
@@ -67,11 +71,20 @@ export class MediaSession implements ParticipantSink {
   }
 
   readonly #handlers: Handlers = {
-    'meeting.join': async ({ meetingId, displayName }) => {
+    'meeting.join': async ({ meetingId, displayName, token }) => {
       if (this.#participant || this.#held) {
         throw new SessionError('already-joined', 'this connection has already joined a meeting');
       }
       this.#held = [];
+      try {
+        // No valid link for this meeting: no media (verify throws AuthError).
+        const claims = await this.#links.verify(token);
+        if (claims.meetingId !== meetingId)
+          throw new SessionError('wrong-meeting', 'the link is for another meeting');
+      } catch (e) {
+        this.#held = undefined;
+        throw e;
+      }
       let snapshot: Awaited<ReturnType<MeetingRegistry['join']>>;
       try {
         snapshot = await this.#registry.join(meetingId, displayName, this);

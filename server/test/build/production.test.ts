@@ -144,7 +144,9 @@ describe('the built server', () => {
         // It printed a ready meeting: host and participant links this server signed.
         const links = new MeetingLinks({ secret });
         const printed = (role: string) =>
-          new RegExp(`${role} link: +(${url}/m/([A-Za-z0-9_-]{22})\\?t=(\\S+))`).exec(stdout);
+          new RegExp(
+            `${role} link: +(${url}/m/([A-Za-z0-9_-]{22})\\?t=([^\\s#]+)#as=([A-Za-z0-9_-]{43}))`,
+          ).exec(stdout);
         const host = printed('host');
         const participant = printed('participant');
         expect(host, stdout).not.toBeNull();

@@ -30,6 +30,10 @@ if (withTools('delivery service in the real server', [mediasoupTestModule()])) {
 
     test('participants from a created meeting join its MLS group; JSON signaling still works', async () => {
       const meeting = await server.links.create(server.url);
+      // The AS key travels in the link's fragment, never from the delivery service.
+      for (const link of [meeting.hostLink, meeting.participantLink])
+        expect(new URL(link).hash).toBe(`#as=${Buffer.from(as.publicKey).toString('base64url')}`);
+      expect(server.authentication.publicKey).toEqual(as.publicKey);
       const url = `${server.url.replace('http', 'ws')}/ws`;
       const ps = [0, 1, 2].map(
         (i) =>
@@ -49,8 +53,9 @@ if (withTools('delivery service in the real server', [mediasoupTestModule()])) {
         // the media join flow on another connection is unchanged
         const client = await TestClient.connect(url);
         const joined = await client.call('meeting.join', {
-          meetingId: 'media1',
+          meetingId: meeting.meetingId,
           displayName: 'Ada',
+          token: new URL(meeting.participantLink).searchParams.get('t')!,
         });
         expect(joined.senderIndex).toBe(0);
         client.close();

@@ -59,7 +59,9 @@ describe('signaling boundary', () => {
 
   test('a valid request gets its result, matched by id', async () => {
     const c = await TestClient.connect(url);
-    expect(await c.request('meeting.join', { meetingId: 'm', displayName: 'Ada' })).toEqual({
+    expect(
+      await c.request('meeting.join', { meetingId: 'm', displayName: 'Ada', token: 't' }),
+    ).toEqual({
       id: 1,
       ok: true,
       data: { echoed: 'Ada' },
@@ -112,11 +114,15 @@ describe('signaling boundary', () => {
 
   test('a handler failure is an internal-error response that leaks nothing; typed ones keep their code', async () => {
     const c = await TestClient.connect(url);
-    const crash = await c.request('meeting.join', { meetingId: 'm', displayName: 'crash' });
+    const crash = await c.request('meeting.join', {
+      meetingId: 'm',
+      displayName: 'crash',
+      token: 't',
+    });
     expect(crash).toMatchObject({ ok: false, error: { code: 'internal-error' } });
     expect(JSON.stringify(crash)).not.toContain('secret');
     expect(
-      await c.request('meeting.join', { meetingId: 'm', displayName: 'teapot' }),
+      await c.request('meeting.join', { meetingId: 'm', displayName: 'teapot', token: 't' }),
     ).toMatchObject({
       ok: false,
       error: { code: 'teapot', message: 'I am a teapot' },
@@ -162,7 +168,7 @@ describe('signaling boundary', () => {
         JSON.stringify({
           id: i,
           method: 'meeting.join',
-          data: { meetingId: 'm', displayName: 'slow' },
+          data: { meetingId: 'm', displayName: 'slow', token: 't' },
         }),
       );
     }
@@ -229,7 +235,13 @@ describe('signaling boundary', () => {
     );
     const survivor = await TestClient.connect(url);
     expect(
-      (await survivor.request('meeting.join', { meetingId: 'm', displayName: 'still here' })).data,
+      (
+        await survivor.request('meeting.join', {
+          meetingId: 'm',
+          displayName: 'still here',
+          token: 't',
+        })
+      ).data,
     ).toEqual({
       echoed: 'still here',
     });

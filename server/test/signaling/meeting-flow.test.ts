@@ -19,7 +19,6 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
   describe('signaling with a real mediasoup worker', () => {
     let server: CanopyServer;
     let wsUrl: string;
-    let meetingCounter = 0;
 
     beforeAll(async () => {
       server = await startServer(
@@ -33,9 +32,22 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
       await server?.close();
     });
 
+    /** Meeting ids by test label, each a real meeting with a signed link. */
+    const tokens = new Map<string, string>();
+    async function newMeeting(): Promise<string> {
+      const created = await server.links.create(server.url);
+      tokens.set(created.meetingId, new URL(created.participantLink).searchParams.get('t')!);
+      return created.meetingId;
+    }
+    const token = (meetingId: string) => tokens.get(meetingId)!;
+
     async function join(meetingId: string, displayName: string) {
       const client = await TestClient.connect(wsUrl);
-      const joined = await client.call('meeting.join', { meetingId, displayName });
+      const joined = await client.call('meeting.join', {
+        meetingId,
+        displayName,
+        token: token(meetingId),
+      });
       return { client, joined };
     }
 
@@ -54,7 +66,7 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
     }
 
     test('join, produce, consume paused → resume; everyone is told', async () => {
-      const meetingId = `flow${++meetingCounter}`;
+      const meetingId = await newMeeting();
       const a = await join(meetingId, 'Ada');
       expect(a.joined).toMatchObject({ senderIndex: 0, participants: [], producers: [] });
       expect(a.joined.routerRtpCapabilities.codecs?.length).toBeGreaterThan(0);
@@ -119,15 +131,31 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
     });
 
     test('state errors are typed: not joined, already joined, unknown ids', async () => {
-      const meetingId = `errors${++meetingCounter}`;
+      const meetingId = await newMeeting();
       const lone = await TestClient.connect(wsUrl);
       expect((await lone.request('transport.create', { direction: 'send' })).error?.code).toBe(
         'not-joined',
       );
       expect((await lone.request('meeting.leave', {})).ok).toBe(true);
+      // No valid link for the meeting: no media.
+      const other = await newMeeting();
+      const refused = async (data: { meetingId: string; token: string }) =>
+        (await lone.request('meeting.join', { displayName: 'Eve', ...data })).error?.code;
+      expect(await refused({ meetingId, token: 'not.a.jwt' })).toBe('invalid-link');
+      expect(await refused({ meetingId, token: token(other) })).toBe('wrong-meeting');
+      const forged =
+        token(meetingId).slice(0, -4) + (token(meetingId).endsWith('AAAA') ? 'BBBB' : 'AAAA');
+      expect(await refused({ meetingId, token: forged })).toBe('invalid-link');
+      expect(server.meetings.get(meetingId)).toBeUndefined();
       const { client } = await join(meetingId, 'Ada');
       expect(
-        (await client.request('meeting.join', { meetingId, displayName: 'Ada' })).error?.code,
+        (
+          await client.request('meeting.join', {
+            meetingId,
+            displayName: 'Ada',
+            token: token(meetingId),
+          })
+        ).error?.code,
       ).toBe('already-joined');
       expect(
         (
@@ -148,7 +176,7 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
     });
 
     test('leaving and disconnecting clean up the same way; the last one out ends the meeting', async () => {
-      const meetingId = `leave${++meetingCounter}`;
+      const meetingId = await newMeeting();
       const a = await join(meetingId, 'Ada');
       const b = await join(meetingId, 'Bo');
       const c = await join(meetingId, 'Cy');
@@ -169,7 +197,11 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
       });
       expect(await routerState(room.dump())).toMatchObject({ transports: 1, producers: 1 });
       // A may join again, with a new identity and a new sender index.
-      const again = await a.client.call('meeting.join', { meetingId, displayName: 'Ada' });
+      const again = await a.client.call('meeting.join', {
+        meetingId,
+        displayName: 'Ada',
+        token: token(meetingId),
+      });
       expect(again.participantId).not.toBe(a.joined.participantId);
       expect(again.senderIndex).toBe(3);
       expect(again.producers.map((p) => p.producerId)).toEqual([bProducer]);
@@ -197,7 +229,7 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
     });
 
     test('a bad client is disconnected and the meeting goes on without it', async () => {
-      const meetingId = `abuse${++meetingCounter}`;
+      const meetingId = await newMeeting();
       const good = await join(meetingId, 'Ada');
       const bad = await join(meetingId, 'Mallory');
       await sendVideo(bad.client);
@@ -217,7 +249,7 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
     });
 
     test('schema-valid but hostile requests reach mediasoup and come back as typed errors', async () => {
-      const meetingId = `hostile${++meetingCounter}`;
+      const meetingId = await newMeeting();
       const { client } = await join(meetingId, 'Mallory');
       const other = await join(meetingId, 'Ada');
       const theirs = await sendVideo(other.client);
@@ -308,7 +340,7 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
     });
 
     test('a dead worker ends its meetings for everyone, who can rejoin on the restarted worker', async () => {
-      const meetingId = `crash${++meetingCounter}`;
+      const meetingId = await newMeeting();
       const a = await join(meetingId, 'Ada');
       const b = await join(meetingId, 'Bo');
       await sendVideo(a.client);
@@ -320,7 +352,11 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
         'not-joined',
       );
       await restarted;
-      const rejoined = await a.client.call('meeting.join', { meetingId, displayName: 'Ada' });
+      const rejoined = await a.client.call('meeting.join', {
+        meetingId,
+        displayName: 'Ada',
+        token: token(meetingId),
+      });
       expect(rejoined.participants).toEqual([]);
       await sendVideo(a.client);
       expect(await workerRouters(server.sfu.pool.workers[0]!)).toHaveLength(1);

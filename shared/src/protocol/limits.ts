@@ -8,6 +8,8 @@ export const LIMITS = {
   maxMethodLength: 64,
   /** Longest human-readable error message in a response. */
   maxErrorMessageLength: 1024,
+  /** Longest meeting-link token, in characters. */
+  maxTokenLength: 4096,
   /** Longest display name, in UTF-16 code units. */
   maxDisplayNameLength: 64,
   /** Most participants listed in one message. */

@@ -16,6 +16,13 @@ import {
 
 const Empty = z.strictObject({});
 
+/** A meeting link's token (a compact JWS; the server verifies it). */
+export const LinkToken = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxTokenLength)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'expected a compact JWS');
+
 /** Someone in the meeting, as every other participant sees them. */
 export const ParticipantInfo = z.strictObject({
   participantId: ParticipantId,
@@ -37,7 +44,8 @@ export type ProducerInfo = z.infer<typeof ProducerInfo>;
 export const mediaRequests = {
   /** Enter a meeting (one per connection). Others are told `participant.joined`. */
   'meeting.join': {
-    data: z.strictObject({ meetingId: MeetingId, displayName: DisplayName }),
+    /** `token`: the meeting link's signed token (`?t=`); no valid link, no media. */
+    data: z.strictObject({ meetingId: MeetingId, displayName: DisplayName, token: LinkToken }),
     result: z.strictObject({
       participantId: ParticipantId,
       senderIndex: SenderIndex,

@@ -56,19 +56,19 @@ const dtls: DtlsParameters = {
 describe('requests', () => {
   test('a valid request parses, typed by its method', () => {
     const r = parseRequest(
-      encodeRequest(7, 'meeting.join', { meetingId: 'abc-1', displayName: 'Ada' }),
+      encodeRequest(7, 'meeting.join', { meetingId: 'abc-1', displayName: 'Ada', token: 'a.b.c' }),
     );
     expect(r).toEqual({
       id: 7,
       method: 'meeting.join',
-      data: { meetingId: 'abc-1', displayName: 'Ada' },
+      data: { meetingId: 'abc-1', displayName: 'Ada', token: 'a.b.c' },
     });
     if (r.method === 'meeting.join') expect(r.data.displayName).toBe('Ada');
   });
 
   test('every media request round-trips through encodeRequest/parseRequest', () => {
     const samples = {
-      'meeting.join': { meetingId: 'm', displayName: 'Bo' },
+      'meeting.join': { meetingId: 'm', displayName: 'Bo', token: 'a.b.c' },
       'meeting.leave': {},
       'rtpCapabilities.set': {
         rtpCapabilities: {
