@@ -3,7 +3,7 @@
  * against any Canopy server, given a meeting link and the AS public key that
  * comes with it, and reports what they see.
  *
- *   npx tsx bench/src/participants.ts --link 'http://127.0.0.1:8080/m/<id>?t=<token>' \
+ *   npm run participants -- --link 'http://127.0.0.1:8080/m/<id>?t=<token>' \
  *     --as-key <base64url> [-n 10] [--name Bot] [--stay 30]
  *
  * The AS key may also travel in the link's fragment (`#as=<base64url>`).

@@ -23,6 +23,9 @@ async function main(): Promise<void> {
   console.log(`[canopy]   host link:        ${meeting.hostLink}`);
   console.log(`[canopy]   participant link: ${meeting.participantLink}`);
   console.log(`[canopy] more meetings: curl -X POST ${server.publicUrl}/api/meetings`);
+  console.log(
+    `[canopy] headless participants: npm run participants -- --link '${meeting.participantLink}' -n 5 --stay 30`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
