@@ -45,6 +45,8 @@ export interface ServerConfig {
   meetingsPerMinute: number;
   /** Open signaling connections per client address (IPv6: per /64). */
   maxConnectionsPerAddress: number;
+  /** Structured log level (pino): fatal, error, warn, info, debug, trace or silent. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The Authentication Service's Ed25519 signing key (32 bytes); unset: random per process. */
   asSigningKey: Uint8Array | undefined;
   /** The delivery service's external-sender Ed25519 key (32 bytes); unset: random per process. */
@@ -72,6 +74,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   meetingsPerMinute: 120,
   // High enough for a load runner opening thousands of connections from 127.0.0.1.
   maxConnectionsPerAddress: 5000,
+  logLevel: 'info',
   asSigningKey: undefined,
   externalSenderKey: undefined,
 };
@@ -122,6 +125,9 @@ const Env = z.object({
     .min(60)
     .max(30 * 24 * 3600)
     .optional(),
+  CANOPY_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .optional(),
   CANOPY_AS_KEY: Ed25519PrivateKey.optional(),
   CANOPY_DS_KEY: Ed25519PrivateKey.optional(),
   CANOPY_MEETINGS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
@@ -169,6 +175,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     linkTtlSeconds: e.CANOPY_LINK_TTL ?? d.linkTtlSeconds,
     meetingsPerMinute: e.CANOPY_MEETINGS_PER_MINUTE ?? d.meetingsPerMinute,
     maxConnectionsPerAddress: e.CANOPY_MAX_CONNECTIONS_PER_ADDRESS ?? d.maxConnectionsPerAddress,
+    logLevel: e.CANOPY_LOG_LEVEL ?? d.logLevel,
     asSigningKey: e.CANOPY_AS_KEY
       ? new Uint8Array(Buffer.from(e.CANOPY_AS_KEY, 'base64url'))
       : undefined,

@@ -20,12 +20,13 @@ import {
   type CredentialIssuer,
   DeliveryService,
   type DeliveryServiceOptions,
+  recordDeliveryLogs,
   recordDeliveryMetrics,
 } from './delivery/index.js';
 import { createApi } from './http/api.js';
 import { staticFiles } from './http/static-files.js';
 import { MeetingRegistry } from './meeting/index.js';
-import { ServerMetrics } from './observability/index.js';
+import { createLogger, type Logger, ServerMetrics } from './observability/index.js';
 import { type MediasoupApi, Sfu } from './sfu/index.js';
 import { MediaSession, SignalingServer, type SignalingServerOptions } from './signaling/index.js';
 
@@ -58,7 +59,10 @@ export interface StartOptions {
    * server's MeetingLinks): its Authentication Service, store and timings.
    */
   delivery?: Partial<Omit<DeliveryServiceOptions, 'suite' | 'links' | 'log'>>;
+  /** Where errors go; default: the structured logger. Tests pass `() => {}`. */
   log?: (message: string, error?: unknown) => void;
+  /** The structured logger (JSON lines); default: pino at `config.logLevel` (silent when `log` is given). */
+  logger?: Logger;
 }
 
 /** Start the SFU workers and listen; rejects (with everything closed) if either fails. */
@@ -67,7 +71,10 @@ export async function startServer(
   mediasoup: MediasoupApi,
   options: StartOptions = {},
 ): Promise<CanopyServer> {
-  const log = options.log ?? ((m: string, e?: unknown) => console.error(`[canopy] ${m}`, e ?? ''));
+  const logger =
+    options.logger ?? createLogger({ level: options.log ? 'silent' : config.logLevel });
+  const log =
+    options.log ?? ((m: string, e?: unknown) => logger.error(e === undefined ? {} : { err: e }, m));
   const sfu = await Sfu.create({
     mediasoup,
     workers: config.workers,
@@ -128,6 +135,7 @@ export async function startServer(
     log,
   });
   recordDeliveryMetrics(delivery, metrics);
+  recordDeliveryLogs(delivery, logger);
   const signaling = new SignalingServer(
     http,
     (connection) => {

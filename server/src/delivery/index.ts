@@ -19,6 +19,7 @@ export {
   type Roster,
 } from './group-store.js';
 export type { LinkClaims, LinkVerifier } from './links.js';
+export { recordDeliveryLogs } from './logs.js';
 export { MeetingGroup, type MeetingOptions } from './meeting-group.js';
 export { recordDeliveryMetrics } from './metrics.js';
 export type { DeliveryConnection } from './seat.js';

@@ -2,11 +2,13 @@
 // participants join on the signaling WebSocket with the server's own links,
 // media signaling on the same connections keeps working, and /metrics shows
 // the delivery service's counters.
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Participant } from '../../../client/src/participant/index.js';
 import { mediasoupTestModule, withTools } from '../../../shared/test/support/tools.js';
 import { AuthenticationService } from '../../src/auth/authentication-service.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
+import { createLogger } from '../../src/observability/index.js';
 import { type CanopyServer, startServer } from '../../src/server.js';
 import { testMediasoup } from '../support/mediasoup.js';
 import { TestClient } from '../support/ws-client.js';
@@ -16,12 +18,25 @@ if (withTools('delivery service in the real server', [mediasoupTestModule()])) {
   describe('delivery service in the real server', () => {
     let server: CanopyServer;
     const as = AuthenticationService.generate(suite);
+    const logLines: string[] = [];
 
     beforeAll(async () => {
       server = await startServer(
         { ...DEFAULT_CONFIG, port: 0, workers: 1, publicDir: '/nonexistent' },
         await testMediasoup(),
-        { log: () => {}, delivery: { authentication: as } },
+        {
+          log: () => {},
+          delivery: { authentication: as },
+          logger: createLogger({
+            level: 'debug',
+            destination: new Writable({
+              write(chunk, _enc, done) {
+                logLines.push(...String(chunk).trim().split('\n'));
+                done();
+              },
+            }),
+          }),
+        },
       );
     });
     afterAll(async () => {
@@ -62,6 +77,12 @@ if (withTools('delivery service in the real server', [mediasoupTestModule()])) {
         const metrics = await (await fetch(`${server.url}/metrics`)).text();
         expect(metrics).toMatch(/canopy_commits_total\{result="accepted",reason="ok"\} [1-9]/);
         expect(metrics).toMatch(/canopy_participants 3/);
+        // Structured logs: one JSON line per event, with its meeting.
+        const entries = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+        const admitted = entries.filter((e) => e.msg === 'participant admitted');
+        expect(admitted.length).toBe(3);
+        expect(admitted.every((e) => e.meeting === meeting.meetingId)).toBe(true);
+        expect(entries.some((e) => e.msg === 'commit accepted' && e.epoch === 1)).toBe(true);
       } finally {
         for (const p of ps) p.disconnect();
       }
