@@ -84,6 +84,12 @@ export class MeetingGroup {
   #senderIndex = 0;
   #locked = false;
   #ended = false;
+  /**
+   * Once a host has come, participants wait in the lobby for a host's
+   * admission for as long as this meeting is in session, even while no host is
+   * connected: leaving must not open the door to everyone with the link.
+   */
+  #lobbyOn = false;
   // the next round
   #adds: Seat[] = [];
   readonly #removes = new Map<number, RemovalReason>();
@@ -236,12 +242,13 @@ export class MeetingGroup {
       this.#admit(seat);
       return;
     }
-    if (seat.role !== 'host') {
+    if (seat.role === 'host') this.#lobbyOn = true;
+    else {
       if (this.#locked) {
         this.#refuse(seat, 'locked');
         return;
       }
-      if (this.#hostPresent()) {
+      if (this.#lobbyOn || this.#hostPresent()) {
         seat.state = 'lobby';
         seat.send(frame({ type: 'lobby' }));
         this.#sendLobby();
@@ -351,6 +358,7 @@ export class MeetingGroup {
       leaf: seat.leaf,
       epoch: validator.epoch,
     });
+    if (seat.role === 'host') this.#sendLobby();
     this.#startEpoch();
     this.#wake();
   }
@@ -467,6 +475,8 @@ export class MeetingGroup {
         if (s.departing !== undefined || !s.connected)
           this.#removes.set(s.leaf!, s.departing ?? 'left');
       }
+      // a host coming (back) sees who waits
+      if (added.some((s) => s.role === 'host')) this.#sendLobby();
     }
     const path = content.commit.path !== undefined;
     if (path) this.#dirtyBlocks.delete(seat.leaf >> 2);

@@ -165,6 +165,42 @@ describe('lobby, lock and end', () => {
     expect(host.current!.roster.map((r) => r.role)).toEqual(['host', 'participant']);
   });
 
+  test('once a host has come, the lobby stays on when the host leaves; a host coming back admits', async () => {
+    env = await startDelivery();
+    const host = env.participant('w', 'Host', 'host');
+    await host.connect();
+    const p = env.participant('w', 'Pat');
+    const list = next(host, 'lobby-list', (e) => e.length === 1);
+    const pJoined = p.connect();
+    host.admit((await list)[0][0].userId);
+    await pJoined;
+    await settled([host, p]);
+    const before = p.epoch!;
+    host.leave();
+    await allAt([p], before + 1n);
+    // No host connected: a newcomer still waits, and nobody is added.
+    const q = env.participant('w', 'Quinn');
+    const waiting = next(q, 'lobby');
+    const qJoined = q.connect();
+    await waiting;
+    await env.ds.meeting('w')!.idle();
+    expect(p.current!.roster.map((r) => r.displayName)).toEqual(['Pat']);
+    // A host coming back is shown who waits, and admits them.
+    const back = env.participant('w', 'Host again', 'host');
+    const shown = next(back, 'lobby-list', (e) => e.length === 1);
+    await back.connect();
+    const entries = (await shown)[0];
+    expect(entries.map((e) => e.displayName)).toEqual(['Quinn']);
+    back.admit(entries[0].userId);
+    await qJoined;
+    await settled([p, back, q]);
+    expect(q.current!.roster.map((r) => r.displayName).sort()).toEqual([
+      'Host again',
+      'Pat',
+      'Quinn',
+    ]);
+  });
+
   test('a locked meeting refuses participants; unlocked, it takes them again', async () => {
     env = await startDelivery();
     const host = env.participant('k', 'Host', 'host');
