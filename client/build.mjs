@@ -1,4 +1,4 @@
-// Bundles the browser app and the SFrame transform worker with esbuild into
+// Bundles the browser app, the SFrame transform worker and the key worker (MLS) with esbuild into
 // client/public/build/ (served by the Canopy server). Run directly
 // (`node client/build.mjs`) or import { buildClient } (scripts/start.mjs, tests).
 import { dirname, join } from 'node:path';
@@ -8,7 +8,7 @@ import * as esbuild from 'esbuild';
 const clientDir = dirname(fileURLToPath(import.meta.url));
 
 /**
- * Build app.js and e2ee-worker.js (ES modules for current browsers).
+ * Build app.js, e2ee-worker.js and key-worker.js (ES modules for current browsers).
  * @param {{ outdir?: string, minify?: boolean }} [options]
  * @returns {Promise<string>} the output directory
  */
@@ -18,6 +18,7 @@ export async function buildClient(options = {}) {
     entryPoints: {
       app: join(clientDir, 'src/app/main.ts'),
       'e2ee-worker': join(clientDir, 'src/e2ee/worker.ts'),
+      'key-worker': join(clientDir, 'src/keys/key-worker.ts'),
     },
     outdir,
     bundle: true,

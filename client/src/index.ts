@@ -3,13 +3,14 @@
  * receive everyone else, with every frame end-to-end encrypted by SFrame in a
  * transform worker.
  */
-export { FIXED_TEST_KEY, KID_LAYOUT, type MediaKey, SFRAME_SUITE } from './e2ee/media-keys.js';
+export { KID_LAYOUT, SFRAME_SUITE } from './e2ee/media-keys.js';
 export type { FrameCounters } from './e2ee/messages.js';
 export {
   detectTransformMode,
   E2eeUnsupportedError,
   type TransformMode,
 } from './e2ee/transforms.js';
+export { type EpochView, KeyWorker, type KeyWorkerStart } from './keys/keys.js';
 export {
   CanopyMeeting,
   type JoinOptions,
@@ -18,4 +19,4 @@ export {
   type RemoteTrack,
   type RemoteTrackStats,
 } from './meeting.js';
-export { SignalingClient, SignalingError } from './signaling.js';
+export { SignalingClient, SignalingError, type SignalingTransport } from './signaling.js';

@@ -1,8 +1,10 @@
 /**
- * A participant's side of a meeting: signaling, the mediasoup-client Device,
- * one send and one recv transport, a producer per published track and a
- * consumer per track anyone else sends, all end-to-end encrypted with SFrame
- * in a transform worker.
+ * A participant's side of a meeting's media: signaling, the mediasoup-client
+ * Device, one send and one recv transport, a producer per published track and
+ * a consumer per track anyone else sends, all end-to-end encrypted with SFrame
+ * in a transform worker that gets its keys from the key worker (keys/), never
+ * from this thread. The signaling runs on the key worker's connection, whose
+ * MLS membership the server requires for media.
  *
  * Lifecycle: `CanopyMeeting.join()` resolves once joined and receiving;
  * `publish()` sends a track; `leave()` (or the server closing the meeting)
@@ -16,21 +18,25 @@ import type {
   Notification as ServerNotification,
 } from '@canopy/shared/protocol';
 import { Device, type types as ms } from 'mediasoup-client';
-import { FIRST_CONTEXT, MAX_CONTEXTS, type MediaKey } from './e2ee/media-keys.js';
+import { FIRST_CONTEXT, MAX_CONTEXTS } from './e2ee/media-keys.js';
 import type { FrameCounters } from './e2ee/messages.js';
 import { FrameEncryption, type TransformMode } from './e2ee/transforms.js';
 import { Emitter } from './emitter.js';
-import { SignalingClient, SignalingError } from './signaling.js';
+import { type SignalingClient, SignalingError } from './signaling.js';
 
 export interface JoinOptions {
-  /** The signaling WebSocket, e.g. wss://host/ws */
-  signalingUrl: string;
+  /**
+   * Signaling on the connection that is a member of the meeting's MLS group
+   * (`SignalingClient.over(keyWorker.signaling())`); closed with the meeting.
+   */
+  signaling: SignalingClient;
   meetingId: string;
   displayName: string;
-  /** The meeting link's token (`?t=` of the link): no valid link, no media. */
-  token: string;
-  /** The media key (the fixed test key until MLS provides epochs). */
-  key: MediaKey;
+  /**
+   * The transform worker's end of the media-keys channel, whose other end
+   * the key worker holds (transferred to the transform worker).
+   */
+  mediaKeys: MessagePort;
   /** URL of the bundled SFrame worker (e2ee-worker.js). */
   workerUrl: string | URL;
   /** Force a transform mechanism (default: the best available). */
@@ -122,19 +128,16 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
   /** Join a meeting and start receiving everyone's media. */
   static async join(options: JoinOptions): Promise<CanopyMeeting> {
     const e2ee = new FrameEncryption(options.workerUrl, options.transformMode);
-    let signaling: SignalingClient | undefined;
+    e2ee.attachKeys(options.mediaKeys);
+    const signaling = options.signaling;
     try {
-      signaling = await SignalingClient.connect(options.signalingUrl);
       // Notifications that arrive before the meeting object exists are replayed to it in order.
       const early: ServerNotification[] = [];
       const stopEarly = signaling.on('notification', (n) => early.push(n));
       const joined = await signaling.request('meeting.join', {
         meetingId: options.meetingId,
         displayName: options.displayName,
-        token: options.token,
       });
-      e2ee.configure(joined.senderIndex);
-      e2ee.setKey(options.key);
       const device = new Device();
       await device.load({ routerRtpCapabilities: toClient(joined.routerRtpCapabilities) });
       await signaling.request('rtpCapabilities.set', {
@@ -155,7 +158,7 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
       await Promise.all(consumed);
       return meeting;
     } catch (e) {
-      signaling?.close();
+      signaling.close();
       e2ee.close();
       throw e;
     }
@@ -388,6 +391,7 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
           transformId = this.#e2ee.attachReceiver(
             receiver,
             info.kind,
+            producer.senderIndex,
             info.rtpParameters.codecs[0]?.mimeType,
           );
         },

@@ -1,7 +1,8 @@
 /**
- * The browser side of signaling: one WebSocket, typed requests matched to
- * their responses by id, results and notifications validated against the
- * protocol's schemas before anyone sees them.
+ * The browser side of signaling: typed requests matched to their responses by
+ * id, results and notifications validated against the protocol's schemas
+ * before anyone sees them, over a WebSocket or any text transport (the key
+ * worker's relay: see keys/key-worker.ts).
  *
  * Lifecycle: `SignalingClient.connect()`; `close()` or the socket closing
  * rejects every pending request and emits `close` once.
@@ -34,8 +35,18 @@ export type SignalingEvents = {
   close: [code: number, reason: string];
 };
 
+/** Where JSON signaling travels: a text channel to the server. */
+export interface SignalingTransport {
+  send(text: string): void;
+  close(): void;
+  /** Set by the client: called with each text message from the server. */
+  onmessage: ((text: string) => void) | null;
+  /** Set by the client: called once when the channel is gone. */
+  onclose: ((code: number, reason: string) => void) | null;
+}
+
 export class SignalingClient extends Emitter<SignalingEvents> {
-  readonly #ws: WebSocket;
+  readonly #ws: SignalingTransport;
   readonly #pending = new Map<number, Pending>();
   readonly #timeoutMs: number;
   #nextId = 1;
@@ -45,18 +56,36 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   static connect(url: string, options: { timeoutMs?: number } = {}): Promise<SignalingClient> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url);
-      ws.onopen = () => resolve(new SignalingClient(ws, options.timeoutMs ?? 15_000));
+      ws.onopen = () => {
+        ws.onerror = null;
+        const transport: SignalingTransport = {
+          send: (text) => ws.send(text),
+          close: () => ws.close(1000),
+          onmessage: null,
+          onclose: null,
+        };
+        ws.onmessage = (event) => transport.onmessage?.(event.data);
+        ws.onclose = (event) => transport.onclose?.(event.code, event.reason);
+        resolve(new SignalingClient(transport, options.timeoutMs ?? 15_000));
+      };
       ws.onerror = () => reject(new SignalingError('connect-failed', `cannot connect to ${url}`));
     });
   }
 
-  private constructor(ws: WebSocket, timeoutMs: number) {
+  /** Signaling over an open text transport. */
+  static over(
+    transport: SignalingTransport,
+    options: { timeoutMs?: number } = {},
+  ): SignalingClient {
+    return new SignalingClient(transport, options.timeoutMs ?? 15_000);
+  }
+
+  private constructor(ws: SignalingTransport, timeoutMs: number) {
     super();
     this.#ws = ws;
     this.#timeoutMs = timeoutMs;
-    ws.onmessage = (event) => this.#onMessage(event.data);
-    ws.onerror = null;
-    ws.onclose = (event) => this.#onClose(event.code, event.reason);
+    ws.onmessage = (text) => this.#onMessage(text);
+    ws.onclose = (code, reason) => this.#onClose(code, reason);
   }
 
   get closed(): boolean {
@@ -78,7 +107,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   close(): void {
-    this.#ws.close(1000);
+    this.#ws.close();
     this.#onClose(1000, 'closed by client');
   }
 

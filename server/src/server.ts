@@ -139,7 +139,7 @@ export async function startServer(
   const signaling = new SignalingServer(
     http,
     (connection) => {
-      new MediaSession(connection, meetings, links, log);
+      new MediaSession(connection, meetings, (id) => delivery.settledMemberOf(id), log);
       delivery.accept(connection);
     },
     {

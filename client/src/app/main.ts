@@ -1,25 +1,31 @@
 /**
- * The meeting page: /m/<meetingId>?name=<display name> joins that meeting,
- * sends camera and microphone, and shows everyone's video.
- *
- * Media keys: the FIXED TEST KEY (see e2ee/media-keys.ts), which the page
- * announces. For tests, `?key=<hex>` replaces it and `?transform=` forces
+ * The meeting page: /m/<meetingId>?t=<token>&name=<display name>#as=<AS key>
+ * (a meeting link) joins that meeting's MLS group in the key worker, then its
+ * media on the same connection, sends camera and microphone, and shows
+ * everyone's video. Media keys are each MLS epoch's, handed by the key worker
+ * to the SFrame transform worker; this thread sees the epoch number and the
+ * security code, never a key. For tests, `?transform=` forces
  * `script-transform` or `encoded-streams`.
  *
- * `window.canopy` exposes the meeting and a few timings for diagnostics and
- * the browser tests.
+ * `window.canopy` exposes the meeting, the epoch and a few timings for
+ * diagnostics and the browser tests.
  */
 
 // First: zod must be jitless before any schema is built (see zod-jitless.ts).
 import './zod-jitless.js';
-import { FIXED_TEST_KEY, hexToBytes, type MediaKey } from '../e2ee/media-keys.js';
 import type { TransformMode } from '../e2ee/transforms.js';
+import { type EpochView, KeyWorker } from '../keys/keys.js';
 import { CanopyMeeting, type RemoteTrack } from '../meeting.js';
+import { SignalingClient } from '../signaling.js';
 
 interface PageState {
   state: 'starting' | 'joined' | 'failed' | 'closed';
   error?: string;
   meeting?: CanopyMeeting;
+  /** The MLS epoch in force here, its security code and verified roster (no key). */
+  epoch?: EpochView;
+  /** The last epoch the DS switched senders to. */
+  switchedEpoch?: bigint;
   /** performance.now() when joining started. */
   joinStartedAt: number;
   /** Milliseconds from a remote video track's arrival to its first rendered frame, by producer id. */
@@ -105,11 +111,17 @@ function dropRemote(remote: RemoteTrack): void {
   }
 }
 
+function showEpoch(view: EpochView): void {
+  page.epoch = view;
+  $('epoch').textContent = `epoch ${view.epoch}`;
+  $('security-code').textContent = view.securityCode;
+}
+
 async function start(
   meetingId: string,
   token: string,
+  asPublicKey: Uint8Array,
   displayName: string,
-  key: MediaKey,
   mode?: TransformMode,
 ): Promise<void> {
   $('meeting-name').textContent = meetingId;
@@ -121,15 +133,42 @@ async function start(
   setStatus('joining…');
   page.joinStartedAt = performance.now();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const meeting = await CanopyMeeting.join({
-    signalingUrl: `${scheme}://${location.host}/ws`,
-    meetingId,
-    token,
-    displayName,
-    key,
-    workerUrl: new URL('./e2ee-worker.js', import.meta.url),
-    ...(mode && { transformMode: mode }),
+  // Keys travel key worker → transform worker on this channel; this thread keeps neither end.
+  const channel = new MessageChannel();
+  const keys = new KeyWorker(new URL('./key-worker.js', import.meta.url));
+  keys.on('epoch', showEpoch);
+  keys.on('switch', (epoch) => {
+    page.switchedEpoch = epoch;
   });
+  keys.on('lobby', () => setStatus('waiting for a host to let you in…'));
+  keys.on('removed', (reason) => setStatus(`you are no longer in the meeting (${reason})`));
+  keys.on('ended', () => setStatus('the meeting has ended'));
+  try {
+    await keys.start({
+      url: `${scheme}://${location.host}/ws`,
+      token,
+      displayName,
+      asPublicKey,
+      mediaKeys: channel.port1,
+    });
+  } catch (e) {
+    keys.close();
+    throw e;
+  }
+  let meeting: CanopyMeeting;
+  try {
+    meeting = await CanopyMeeting.join({
+      signaling: SignalingClient.over(keys.signaling()),
+      meetingId,
+      displayName,
+      mediaKeys: channel.port2,
+      workerUrl: new URL('./e2ee-worker.js', import.meta.url),
+      ...(mode && { transformMode: mode }),
+    });
+  } catch (e) {
+    keys.close();
+    throw e;
+  }
   page.meeting = meeting;
   const local = tile(meeting.participantId, displayName, true).querySelector('video')!;
   local.srcObject = new MediaStream(stream.getVideoTracks());
@@ -140,17 +179,21 @@ async function start(
   meeting.on('closed', (reason) => {
     page.state = 'closed';
     setStatus(reason);
+    keys.close();
   });
   for (const track of stream.getTracks()) await meeting.publish(track);
   page.state = 'joined';
-  setStatus(`in the meeting (sender index ${meeting.senderIndex})`);
+  setStatus(`in the meeting (leaf ${meeting.senderIndex})`);
   setInterval(() => {
     const c = meeting.frameCounters;
     $('e2ee').textContent =
       `SFrame (${meeting.transformMode}): ${c.encrypted} frames encrypted, ${c.decrypted} decrypted, ` +
       `${c.decryptFailed} failed to decrypt`;
   }, 1000);
-  window.addEventListener('pagehide', () => void meeting.leave());
+  window.addEventListener('pagehide', () => {
+    keys.leave();
+    void meeting.leave();
+  });
 }
 
 /** Creates a meeting (POST /api/meetings) and opens it as its host. */
@@ -185,15 +228,10 @@ function main(): void {
     return;
   }
   const name = (params.get('name') ?? '').trim() || `Guest ${Math.floor(Math.random() * 1000)}`;
-  let key = FIXED_TEST_KEY;
-  const keyHex = params.get('key');
-  if (keyHex) {
-    key = { epoch: 0n, baseKey: hexToBytes(keyHex) };
-    $('test-key-warning').append(' This page uses a key from its URL (testing).');
-  }
   const mode = params.get('transform');
   const token = params.get('t');
-  if (!token) {
+  const asPublicKey = base64url(new URLSearchParams(location.hash.slice(1)).get('as'));
+  if (!token || !asPublicKey) {
     page.state = 'failed';
     page.error = 'no-link';
     setStatus('This page needs a meeting link: ask the host for one.');
@@ -202,8 +240,8 @@ function main(): void {
   start(
     match[1]!,
     token,
+    asPublicKey,
     name.slice(0, 64),
-    key,
     mode === 'encoded-streams' || mode === 'script-transform' ? mode : undefined,
   ).catch((e: unknown) => {
     page.state = 'failed';
@@ -211,6 +249,17 @@ function main(): void {
     setStatus(`could not join: ${page.error}`);
     console.error(e);
   });
+}
+
+/** Decodes base64url (the AS key in the link's fragment); undefined if it is not. */
+function base64url(text: string | null): Uint8Array | undefined {
+  if (!text || !/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  try {
+    const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
 }
 
 main();

@@ -8,6 +8,8 @@ export interface TransformOptions {
   kind: 'audio' | 'video';
   /** The sender's SFrame context for this track (encrypt only). */
   context?: number;
+  /** The sending member's leaf index (decrypt only): frames under any other sender's KID are dropped. */
+  senderIndex?: number;
   /** Codec, when the frames' metadata lacks it. */
   mimeType?: string;
 }
@@ -23,16 +25,16 @@ export interface FrameCounters {
   encryptFailed: number;
   /** Frames dropped because no key (or sender index) was set yet. */
   noKey: number;
+  /** Frames dropped because their KID names another sender than the track's. */
+  wrongSender: number;
 }
 
+/**
+ * Page → transform worker. Keys never come this way: they arrive on the
+ * media-keys port (`keys`) from the key worker (see keys/messages.ts).
+ */
 export type ToWorker =
-  | {
-      type: 'configure';
-      suite: number;
-      layout: { senderBits: number; epochBits: number; contextBits: number };
-      senderIndex: number;
-    }
-  | { type: 'key'; epoch: bigint; baseKey: Uint8Array }
+  | { type: 'keys'; port: MessagePort }
   | {
       type: 'streams';
       options: TransformOptions;
@@ -45,5 +47,12 @@ export type FromWorker =
   | { type: 'error'; message: string };
 
 export function zeroCounters(): FrameCounters {
-  return { encrypted: 0, decrypted: 0, decryptFailed: 0, encryptFailed: 0, noKey: 0 };
+  return {
+    encrypted: 0,
+    decrypted: 0,
+    decryptFailed: 0,
+    encryptFailed: 0,
+    noKey: 0,
+    wrongSender: 0,
+  };
 }

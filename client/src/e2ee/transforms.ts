@@ -8,7 +8,6 @@
  * connections created with `encodedInsertableStreams: true`
  * (see `peerConnectionSettings`).
  */
-import { KID_LAYOUT, type MediaKey, SFRAME_SUITE } from './media-keys.js';
 import {
   type FrameCounters,
   type FromWorker,
@@ -79,14 +78,12 @@ export class FrameEncryption {
     return { ...(this.#byTransform[id] ?? zeroCounters()) };
   }
 
-  /** This participant's sender index (from meeting.join): part of every KID it sends. */
-  configure(senderIndex: number): void {
-    this.#post({ type: 'configure', suite: SFRAME_SUITE, layout: { ...KID_LAYOUT }, senderIndex });
-  }
-
-  /** Install a key: senders switch to it, receivers accept it. */
-  setKey(key: MediaKey): void {
-    this.#post({ type: 'key', epoch: key.epoch, baseKey: key.baseKey.slice() });
+  /**
+   * Where the worker gets its keys: the transform worker's end of a channel
+   * whose other end the key worker holds (transferred; the page keeps no end).
+   */
+  attachKeys(port: MessagePort): void {
+    this.#post({ type: 'keys', port }, [port]);
   }
 
   /** Encrypt everything `sender` sends, in SFrame context `context`. Returns the transform id. */
@@ -96,12 +93,21 @@ export class FrameEncryption {
     return options.id;
   }
 
-  /** Decrypt everything `receiver` gets. Returns the transform id. */
-  attachReceiver(receiver: RTCRtpReceiver, kind: 'audio' | 'video', mimeType?: string): string {
+  /**
+   * Decrypt everything `receiver` gets from the member at leaf `senderIndex`
+   * (frames under another sender's KID are dropped). Returns the transform id.
+   */
+  attachReceiver(
+    receiver: RTCRtpReceiver,
+    kind: 'audio' | 'video',
+    senderIndex: number,
+    mimeType?: string,
+  ): string {
     const options: TransformOptions = {
       id: `rx${this.#nextId++}`,
       role: 'decrypt',
       kind,
+      senderIndex,
       ...(mimeType && { mimeType }),
     };
     this.#attach(receiver, options);

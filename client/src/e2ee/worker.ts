@@ -3,14 +3,34 @@
  * decrypts every frame a receiver gets, between the codec and the packetizer
  * (RTCRtpScriptTransform, or Chromium's insertable streams as a fallback).
  *
- * A frame is never sent in clear: until the page has set the sender index and
- * a key, outgoing frames are dropped. A frame that fails to decrypt is
- * dropped and counted. Counters go to the page four times a second.
+ * Keys come from the key worker over a MessagePort, never from the page:
+ * each applied MLS epoch's base key (and this member's leaf index, the
+ * sender index of its KIDs). Receivers install an epoch at once and keep the
+ * previous ones for at most 10 s (the key store's TTL and count bounds);
+ * senders start on the first epoch they get and then move only when the DS
+ * announces the switch, and ask their encoder for a keyframe where the
+ * engine can. A receiver accepts a track's frames only under the KID sender
+ * bits of the member that sends the track; a receiver that could not decrypt
+ * and then can asks the sender for a keyframe, at most once a second.
  *
- * One SFrameSender per SFrame context lives as long as the worker, so a track
- * that is sent again never restarts its counter under the same key.
+ * A frame is never sent in clear: until a key is there, outgoing frames are
+ * dropped. A frame that fails to decrypt is dropped and counted. Counters go
+ * to the page four times a second.
+ *
+ * One SFrameSender per SFrame context lives as long as the worker's leaf
+ * index, so a track that is sent again never restarts its counter under the
+ * same key.
  */
-import { clearByteCount, SFrameError, SFrameReceiver, SFrameSender } from '@canopy/shared/sframe';
+import {
+  clearByteCount,
+  decodeHeader,
+  parseKid,
+  SFrameError,
+  SFrameReceiver,
+  SFrameSender,
+} from '@canopy/shared/sframe';
+import type { MediaKeyMessage } from '../keys/messages.js';
+import { KID_LAYOUT, SFRAME_SUITE } from './media-keys.js';
 import {
   type FrameCounters,
   type FromWorker,
@@ -20,15 +40,19 @@ import {
 } from './messages.js';
 
 type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
-type Suite = ConstructorParameters<typeof SFrameSender>[0]['suite'];
-type Layout = Extract<ToWorker, { type: 'configure' }>['layout'];
 
 const scope = globalThis as unknown as TransformWorkerScope;
 
-let config: { suite: Suite; layout: Layout; senderIndex: number } | undefined;
+/** This member's leaf index: the sender bits of every KID it sends. */
+let senderIndex: number | undefined;
+/** The epoch senders use now. */
 let currentKey: { epoch: bigint; baseKey: Uint8Array } | undefined;
+/** Applied epochs' base keys, newest last (a few: senders wait for the switch). */
+const applied: { epoch: bigint; baseKey: Uint8Array }[] = [];
+/** A switch announced for an epoch not applied here yet. */
+let pendingSwitch: bigint | undefined;
 const senders = new Map<number, SFrameSender>();
-let receiver: SFrameReceiver | undefined;
+const receiver = new SFrameReceiver({ suite: SFRAME_SUITE, layout: KID_LAYOUT });
 const total = zeroCounters();
 const byTransform = new Map<string, FrameCounters>();
 const encryptTransformers = new Set<RTCRtpScriptTransformer>();
@@ -48,15 +72,10 @@ function count(id: string, field: keyof FrameCounters): void {
 }
 
 function senderFor(context: number): SFrameSender | undefined {
-  if (!config || !currentKey) return undefined;
+  if (senderIndex === undefined || !currentKey) return undefined;
   let sender = senders.get(context);
   if (!sender) {
-    sender = new SFrameSender({
-      suite: config.suite,
-      layout: config.layout,
-      senderIndex: config.senderIndex,
-      context,
-    });
+    sender = new SFrameSender({ suite: SFRAME_SUITE, layout: KID_LAYOUT, senderIndex, context });
     sender.setEpoch(currentKey.epoch, currentKey.baseKey);
     senders.set(context, sender);
   }
@@ -105,22 +124,44 @@ function encryptor(options: TransformOptions): Transformer<EncodedFrame, Encoded
   };
 }
 
-function decryptor(options: TransformOptions): Transformer<EncodedFrame, EncodedFrame> {
+/** How often a receiver may ask a sender for a keyframe (no storm while it waits for keys). */
+const KEYFRAME_REQUEST_INTERVAL_MS = 1_000;
+
+function decryptor(
+  options: TransformOptions,
+  transformer?: RTCRtpScriptTransformer,
+): Transformer<EncodedFrame, EncodedFrame> {
+  /** Frames were lost to missing keys: the decoder needs a keyframe once they decrypt. */
+  let starved = false;
+  let lastRequest = Number.NEGATIVE_INFINITY;
   return {
     transform(frame, controller) {
       if (frame.data.byteLength === 0) return;
-      if (!receiver) {
-        count(options.id, 'noKey');
-        return;
-      }
       try {
         const data = new Uint8Array(frame.data);
-        const clear = clearByteCount(mimeTypeOf(frame, options), data, isKeyframe(frame));
+        const keyframe = isKeyframe(frame);
+        const clear = clearByteCount(mimeTypeOf(frame, options), data, keyframe);
+        // Only the track's sender may speak on it: the KID's sender bits must be its leaf.
+        const { kid } = decodeHeader(data.subarray(clear));
+        if (parseKid(KID_LAYOUT, kid).senderIndex !== options.senderIndex) {
+          count(options.id, 'wrongSender');
+          return;
+        }
         frame.data = asArrayBuffer(receiver.decryptFrame(data, clear));
         count(options.id, 'decrypted');
         controller.enqueue(frame);
+        if (starved && options.kind === 'video' && !keyframe) {
+          const now = performance.now();
+          if (now - lastRequest >= KEYFRAME_REQUEST_INTERVAL_MS) {
+            lastRequest = now;
+            void transformer?.sendKeyFrameRequest?.().catch(() => {});
+          }
+        } else if (keyframe) starved = false;
       } catch (e) {
-        count(options.id, 'decryptFailed');
+        const noKey =
+          e instanceof SFrameError && (e.code === 'unknown-kid' || e.code === 'expired-epoch');
+        if (noKey) starved = true;
+        count(options.id, noKey ? 'noKey' : 'decryptFailed');
         if (!(e instanceof SFrameError)) reportError(e);
       }
     },
@@ -135,7 +176,8 @@ function run(
 ): void {
   byTransform.set(options.id, byTransform.get(options.id) ?? zeroCounters());
   if (transformer && options.role === 'encrypt') encryptTransformers.add(transformer);
-  const transform = options.role === 'encrypt' ? encryptor(options) : decryptor(options);
+  const transform =
+    options.role === 'encrypt' ? encryptor(options) : decryptor(options, transformer);
   readable
     .pipeThrough(new TransformStream(transform))
     .pipeTo(writable)
@@ -143,10 +185,6 @@ function run(
     .finally(() => {
       if (transformer) encryptTransformers.delete(transformer);
     });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function reportError(e: unknown): void {
@@ -160,7 +198,8 @@ function isTransformOptions(value: unknown): value is TransformOptions {
     o !== null &&
     typeof o.id === 'string' &&
     (o.role === 'encrypt' || o.role === 'decrypt') &&
-    (o.kind === 'audio' || o.kind === 'video')
+    (o.kind === 'audio' || o.kind === 'video') &&
+    (o.role === 'encrypt' || Number.isInteger(o.senderIndex))
   );
 }
 
@@ -184,45 +223,70 @@ scope.onmessage = (event) => {
 
 function handle(message: ToWorker): void {
   switch (message.type) {
-    case 'configure': {
-      const paramsChanged =
-        !config ||
-        config.suite !== message.suite ||
-        JSON.stringify(config.layout) !== JSON.stringify(message.layout);
-      // New KIDs (new index, suite or layout) mean new senders; counters restart only under new KIDs.
-      if (paramsChanged || config?.senderIndex !== message.senderIndex) senders.clear();
-      config = {
-        suite: message.suite as Suite,
-        layout: message.layout,
-        senderIndex: message.senderIndex,
+    case 'keys':
+      message.port.onmessage = (event: MessageEvent<MediaKeyMessage>) => {
+        try {
+          onMediaKey(event.data);
+        } catch (e) {
+          // e.g. a key for an epoch already held with another key: refused, nothing changed
+          reportError(e);
+        }
       };
-      if (paramsChanged) {
-        receiver = new SFrameReceiver({ suite: config.suite, layout: config.layout });
-        if (currentKey) receiver.addEpoch(currentKey.epoch, currentKey.baseKey);
-      }
-      break;
-    }
-    case 'key':
-      // Refuse before changing anything: epochs only move forward, and an epoch keeps its key.
-      if (
-        currentKey &&
-        (message.epoch < currentKey.epoch ||
-          (message.epoch === currentKey.epoch && !sameBytes(message.baseKey, currentKey.baseKey)))
-      ) {
-        throw new Error(
-          `refused key for epoch ${message.epoch}: older, or another key for the current epoch`,
-        );
-      }
-      currentKey = { epoch: message.epoch, baseKey: message.baseKey };
-      for (const sender of senders.values()) sender.setEpoch(message.epoch, message.baseKey);
-      receiver?.addEpoch(message.epoch, message.baseKey);
-      // A new key: receivers need a keyframe they can decrypt.
-      for (const t of encryptTransformers) void t.generateKeyFrame?.().catch(() => {});
       break;
     case 'streams':
+      if (!isTransformOptions(message.options)) {
+        reportError(new Error('streams without valid options'));
+        return;
+      }
       run(message.options, message.readable, message.writable);
       break;
   }
+}
+
+/** Senders keep at most this many applied epochs while they wait for a switch. */
+const MAX_APPLIED = 4;
+
+function onMediaKey(m: MediaKeyMessage): void {
+  switch (m.type) {
+    case 'epoch': {
+      const newest = applied.at(-1);
+      if (newest && m.epoch <= newest.epoch) throw new Error(`epoch ${m.epoch} is not newer`);
+      receiver.addEpoch(m.epoch, m.baseKey); // validates; throws before anything changed
+      if (senderIndex !== m.leafIndex) {
+        // a new leaf (first epoch, or re-added): new KIDs, so new senders
+        senderIndex = m.leafIndex;
+        senders.clear();
+        currentKey = undefined;
+      }
+      applied.push({ epoch: m.epoch, baseKey: m.baseKey });
+      if (applied.length > MAX_APPLIED) applied.shift();
+      // nothing to send under yet (first epoch): use it now; else wait for the switch
+      if (!currentKey || (pendingSwitch !== undefined && m.epoch >= pendingSwitch)) {
+        pendingSwitch = undefined;
+        switchTo(m.epoch);
+      }
+      break;
+    }
+    case 'switch': {
+      if (currentKey && m.epoch <= currentKey.epoch) return;
+      if (!applied.some((k) => k.epoch === m.epoch)) {
+        pendingSwitch = m.epoch;
+        return;
+      }
+      switchTo(m.epoch);
+      break;
+    }
+  }
+}
+
+function switchTo(epoch: bigint): void {
+  const key = applied.find((k) => k.epoch === epoch);
+  if (!key) return;
+  currentKey = key;
+  for (const sender of senders.values()) sender.setEpoch(key.epoch, key.baseKey);
+  // Receivers that only now hold this epoch need a keyframe (where the engine can make one).
+  for (const t of encryptTransformers) void t.generateKeyFrame?.().catch(() => {});
+  while (applied.length > 0 && applied[0]!.epoch < epoch) applied.shift();
 }
 
 setInterval(() => {

@@ -22,6 +22,8 @@ export interface TestPage {
   /** Everything the page printed so far, oldest first. */
   readonly console: readonly ConsoleEntry[];
   goto(url: string): Promise<void>;
+  /** Runs `fn` in every document this page loads, before the page's own scripts. */
+  addInitScript(fn: () => void): Promise<void>;
   /** Runs `fn` in the page (serialized: it must not close over test variables) and returns its JSON result. */
   evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<Awaited<R>>;
   /** A PNG of the viewport; also written to `path` when given. */
@@ -93,6 +95,9 @@ async function launchChromium(options: LaunchOptions): Promise<TestBrowser> {
           async goto(url) {
             await page.goto(url);
           },
+          async addInitScript(fn) {
+            await page.addInitScript(fn);
+          },
           evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
           async screenshot(path) {
             return new Uint8Array(await page.screenshot(path ? { path } : {}));
@@ -139,6 +144,9 @@ async function launchFirefox(options: LaunchOptions): Promise<TestBrowser> {
         console: log,
         async goto(url) {
           await page.goto(url);
+        },
+        async addInitScript(fn) {
+          await page.evaluateOnNewDocument(fn);
         },
         evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
         async screenshot(path) {

@@ -1,9 +1,9 @@
-// Media through the SFU, encrypted, in Chromium and Firefox at once: two
-// Chromium pages (one on the insertable-streams fallback) and one Firefox page
-// with the fixed test key, and a Chromium page with another key, in one meeting.
-// Every test-key page must decrypt and decode every other one's video and
-// audio, so frames Firefox encrypts are read in Chromium and the reverse
-// (meeting-suite.ts has the tests).
+// Media through the SFU, encrypted with MLS epoch keys, in Chromium and
+// Firefox at once: two Chromium pages (one on the insertable-streams
+// fallback) and one Firefox page, members of one meeting, and a Chromium page
+// with another meeting's link. Every member page must decrypt and decode
+// every other one's video and audio, so frames Firefox encrypts are read in
+// Chromium and the reverse (meeting-suite.ts has the tests).
 //
 // Firefox gathers no ICE candidate on loopback, so it cannot reach an SFU on
 // 127.0.0.1 (../shared/ENVIRONMENT.md). The meeting therefore runs inside a
@@ -42,7 +42,7 @@ if (withTools(TITLE, tools)) {
         { name: 'Ada', engine: 'chromium' },
         { name: 'Fox', engine: 'firefox' },
         { name: 'Cy', engine: 'chromium', encodedStreams: true },
-        { name: 'Stranger', engine: 'chromium', otherKey: '00112233445566778899aabbccddeeff' },
+        { name: 'Stranger', engine: 'chromium', stranger: true },
       ],
     });
   } else {

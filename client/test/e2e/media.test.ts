@@ -1,8 +1,8 @@
-// Media through the SFU, encrypted, in Chromium: four pages in one meeting
-// (three with the fixed test key — one of them on the insertable-streams
-// fallback — and one with a different key), the real server and mediasoup
-// worker on 127.0.0.1, and a server-side consumer that looks at what the SFU
-// relays. The tests themselves: meeting-suite.ts.
+// Media through the SFU, encrypted with MLS epoch keys, in Chromium: three
+// member pages in one meeting (one of them on the insertable-streams
+// fallback) and a page with another meeting's link, the real server and
+// mediasoup worker on 127.0.0.1, and a server-side consumer that looks at
+// what the SFU relays. The tests themselves: meeting-suite.ts.
 import {
   chromium as chromiumTool,
   mediasoupTestModule,
@@ -20,7 +20,7 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
       { name: 'Ada', engine: 'chromium' },
       { name: 'Bo', engine: 'chromium' },
       { name: 'Cy', engine: 'chromium', encodedStreams: true },
-      { name: 'Stranger', engine: 'chromium', otherKey: '00112233445566778899aabbccddeeff' },
+      { name: 'Stranger', engine: 'chromium', stranger: true },
     ],
   });
 }

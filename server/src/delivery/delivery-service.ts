@@ -21,6 +21,7 @@ import type { CanopyIdentity } from '@canopy/shared/identity';
 import { type Credential, DEFAULT_MAX_KEY_PACKAGE_LIFETIME } from '@canopy/shared/mls';
 import {
   CanopyError,
+  type DeliveryRole,
   decodeClientFrame,
   encodeServerFrame,
   MeetingId,
@@ -73,6 +74,17 @@ export const DEFAULT_MEETING_OPTIONS: MeetingOptions = {
 /** How many ended meeting ids are remembered (their links are refused). */
 const ENDED_MEMORY = 10_000;
 
+/** Who a connection is in the MLS group of its meeting (see DeliveryService.memberOf). */
+export interface DeliveryMember {
+  readonly meetingId: string;
+  readonly userId: string;
+  /** As the AS certified it in the member's credential. */
+  readonly displayName: string;
+  readonly role: DeliveryRole;
+  /** Its MLS leaf index: the sender index of every SFrame KID it sends. */
+  readonly leafIndex: number;
+}
+
 /** The DS's handle on one connection: feed it frames, tell it when the connection is gone. */
 export interface DeliveryEndpoint {
   frame(bytes: Uint8Array): void;
@@ -87,6 +99,8 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
   readonly #links: LinkVerifier;
   readonly #meetings = new Map<string, MeetingGroup>();
   readonly #ended = new Set<string>();
+  /** Seats by connection id, from hello until the connection is gone. */
+  readonly #seats = new Map<string, Seat>();
   readonly #ctx: Omit<MeetingContext, 'options'>;
   readonly #options: MeetingOptions;
   readonly #log: (message: string, error?: unknown) => void;
@@ -157,6 +171,7 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
       );
       connection.close(1008, error.code);
       if (seat && meeting) meeting.disconnected(seat);
+      if (seat) this.#seats.delete(connection.id);
       phase = 'closed';
     };
     return {
@@ -182,6 +197,7 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
               return;
             }
             ({ seat, meeting } = joined);
+            this.#seats.set(connection.id, joined.seat);
             phase = 'seated';
           },
           (e) => {
@@ -195,6 +211,7 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
       },
       closed: () => {
         if (phase === 'seated' && seat && meeting) meeting.disconnected(seat);
+        if (seat) this.#seats.delete(connection.id);
         phase = 'closed';
       },
     };
@@ -265,6 +282,56 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
   /** Whether `userId` is in `meetingId`'s MLS group (gate media admission on this). */
   isMember(meetingId: string, userId: string): boolean {
     return this.#meetings.get(meetingId)?.isMember(userId) ?? false;
+  }
+
+  /**
+   * The meeting, identity and leaf of the connection `connectionId` while it
+   * is an active member of its meeting's MLS group (admitted, connected, not
+   * being removed); undefined otherwise. Media admission is gated on this:
+   * a connection gets media only in the meeting whose group it is in, and
+   * sends under its own leaf index.
+   */
+  memberOf(connectionId: string): DeliveryMember | undefined {
+    const seat = this.#seats.get(connectionId);
+    if (!seat?.active || seat.leaf === undefined) return undefined;
+    if (!this.#meetings.get(seat.meetingId)?.isMember(seat.userId)) return undefined;
+    return {
+      meetingId: seat.meetingId,
+      userId: seat.userId,
+      displayName: seat.displayName,
+      role: seat.role,
+      leafIndex: seat.leaf,
+    };
+  }
+
+  /**
+   * memberOf, once the connection's pending admission settles: the member
+   * that created its meeting's group already holds its first epoch while the
+   * DS is still checking the group it sent, so that case is awaited (at most
+   * `timeoutMs`); any other non-member is answered at once.
+   */
+  async settledMemberOf(
+    connectionId: string,
+    timeoutMs = 5_000,
+  ): Promise<DeliveryMember | undefined> {
+    const now = this.memberOf(connectionId);
+    const seat = this.#seats.get(connectionId);
+    if (now || seat?.state !== 'creating' || !seat.connected) return now;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off('admitted', admitted);
+        this.off('departed', admitted);
+        resolve();
+      };
+      const admitted = (e: { meetingId: string; userId: string }) => {
+        if (e.meetingId === seat.meetingId && e.userId === seat.userId) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.on('admitted', admitted);
+      this.on('departed', admitted);
+    });
+    return this.memberOf(connectionId);
   }
 
   /** Ends every meeting; new hellos are refused. */

@@ -7,6 +7,7 @@ export {
   type CredentialIssuer,
   DEFAULT_MEETING_OPTIONS,
   type DeliveryEndpoint,
+  type DeliveryMember,
   DeliveryService,
   type DeliveryServiceOptions,
 } from './delivery-service.js';

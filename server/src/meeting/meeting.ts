@@ -65,8 +65,8 @@ export class Meeting extends EventEmitter<MeetingEvents> {
   readonly #producers = new Map<string, ProducerInfo>();
   readonly #maxParticipants: number;
   /**
-   * Sender indices are never reused within a meeting: with the fixed test key
-   * (no MLS epochs yet) a reused index would repeat SFrame (key, KID, CTR).
+   * Sender indices for joins that bring none (the signaling sessions give
+   * each participant its MLS leaf index); never reused within a meeting.
    */
   #nextSenderIndex = 0;
   #closed = false;
@@ -94,8 +94,16 @@ export class Meeting extends EventEmitter<MeetingEvents> {
     return [...this.#members.values()].map((m) => m.participant);
   }
 
-  /** Add a participant; everyone else is told `participant.joined`. */
-  join(participantId: string, displayName: string, sink: ParticipantSink): JoinSnapshot {
+  /**
+   * Add a participant; everyone else is told `participant.joined`. With
+   * `senderIndex` (its MLS leaf index), no one else in the meeting may hold it.
+   */
+  join(
+    participantId: string,
+    displayName: string,
+    sink: ParticipantSink,
+    senderIndex?: number,
+  ): JoinSnapshot {
     if (this.#closed) throw new MeetingError('meeting-closed', `meeting ${this.id} has closed`);
     if (this.#members.size >= this.#maxParticipants) {
       throw new MeetingError(
@@ -103,15 +111,21 @@ export class Meeting extends EventEmitter<MeetingEvents> {
         `meeting ${this.id} has ${this.#maxParticipants} participants`,
       );
     }
-    if (this.#nextSenderIndex > MAX_SENDER_INDEX) {
+    if (senderIndex !== undefined) {
+      if (!Number.isInteger(senderIndex) || senderIndex < 0 || senderIndex > MAX_SENDER_INDEX)
+        throw new MeetingError('sender-index-taken', `sender index ${senderIndex} is out of range`);
+      for (const m of this.#members.values())
+        if (m.participant.senderIndex === senderIndex)
+          throw new MeetingError('sender-index-taken', `sender index ${senderIndex} is in use`);
+    } else if (this.#nextSenderIndex > MAX_SENDER_INDEX) {
       throw new MeetingError(
         'sender-indices-exhausted',
         `meeting ${this.id} has used every sender index`,
       );
     }
     const peer = this.room.addPeer(participantId);
-    const senderIndex = this.#nextSenderIndex++;
-    const participant = new Participant(participantId, displayName, senderIndex, peer, this);
+    const index = senderIndex ?? this.#nextSenderIndex++;
+    const participant = new Participant(participantId, displayName, index, peer, this);
     const snapshot: JoinSnapshot = {
       participant,
       participants: this.participants.map((p) => p.info),

@@ -30,8 +30,16 @@ export class MeetingRegistry {
     return this.#meetings.get(meetingId);
   }
 
-  /** Join (creating if needed) a meeting as a new participant with a fresh id. */
-  async join(meetingId: string, displayName: string, sink: ParticipantSink): Promise<JoinSnapshot> {
+  /**
+   * Join (creating if needed) a meeting as a new participant with a fresh id;
+   * `senderIndex` is its MLS leaf index (default: the meeting's next free index).
+   */
+  async join(
+    meetingId: string,
+    displayName: string,
+    sink: ParticipantSink,
+    senderIndex?: number,
+  ): Promise<JoinSnapshot> {
     // A meeting can end (and its room close) while we wait for its room; then try a new one.
     for (let attempt = 0; attempt < 3; attempt++) {
       const room = await this.#sfu.room(meetingId);
@@ -46,7 +54,7 @@ export class MeetingRegistry {
         meeting = created;
       }
       try {
-        return meeting.join(newParticipantId(), displayName, sink);
+        return meeting.join(newParticipantId(), displayName, sink, senderIndex);
       } catch (e) {
         if (meeting.size === 0) meeting.room.close();
         throw e;

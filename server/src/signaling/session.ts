@@ -3,6 +3,13 @@
  * meeting it joined and to its media in the SFU, and relays the meeting's
  * notifications to it.
  *
+ * Media is bound to MLS membership: `meeting.join` succeeds only when this
+ * same connection is an admitted member of that meeting's MLS group (the
+ * delivery service runs on the same WebSocket; membership implies a verified
+ * link and an AS credential), and the participant sends under its MLS leaf
+ * index, the sender index of its SFrame KIDs. Removal from the group closes
+ * the connection, and with it the media.
+ *
  * Lifecycle: created per connection; not joined → `meeting.join` → joined →
  * `meeting.leave`, the connection closing, or the meeting closing → not joined.
  */
@@ -13,7 +20,7 @@ import type {
   RequestMethod,
   ResultData,
 } from '@canopy/shared/protocol';
-import type { LinkVerifier } from '../delivery/index.js';
+import type { DeliveryMember } from '../delivery/index.js';
 import type {
   MeetingCloseReason,
   MeetingRegistry,
@@ -27,11 +34,14 @@ type Handlers = {
   [M in RequestMethod]: (data: RequestData<M>) => Promise<ResultData<M>> | ResultData<M>;
 };
 
+/** Who a connection is in its meeting's MLS group (DeliveryService.memberOf). */
+export type Membership = (connectionId: string) => Promise<DeliveryMember | undefined>;
+
 export class MediaSession implements ParticipantSink {
   readonly #connection: SignalingConnection;
   readonly #registry: MeetingRegistry;
   readonly #log: (message: string, error?: unknown) => void;
-  readonly #links: LinkVerifier;
+  readonly #membership: Membership;
   #participant: Participant | undefined;
   /** Notifications held back until the join response has gone out. */
   #held: Notification[] | undefined;
@@ -39,13 +49,13 @@ export class MediaSession implements ParticipantSink {
   constructor(
     connection: SignalingConnection,
     registry: MeetingRegistry,
-    links: LinkVerifier,
+    membership: Membership,
     log: (message: string, error?: unknown) => void = (m, e) =>
       console.error(`[session] ${m}`, e ?? ''),
   ) {
     this.#connection = connection;
     this.#registry = registry;
-    this.#links = links;
+    this.#membership = membership;
     this.#log = log;
     connection.setHandler((request) => this.#handle(request));
     connection.once('close', () => this.#leave());
@@ -71,23 +81,21 @@ export class MediaSession implements ParticipantSink {
   }
 
   readonly #handlers: Handlers = {
-    'meeting.join': async ({ meetingId, displayName, token }) => {
+    'meeting.join': async ({ meetingId }) => {
       if (this.#participant || this.#held) {
         throw new SessionError('already-joined', 'this connection has already joined a meeting');
       }
       this.#held = [];
-      try {
-        // No valid link for this meeting: no media (verify throws AuthError).
-        const claims = await this.#links.verify(token);
-        if (claims.meetingId !== meetingId)
-          throw new SessionError('wrong-meeting', 'the link is for another meeting');
-      } catch (e) {
+      // Not in this meeting's MLS group on this connection: no media.
+      const member = await this.#membership(this.#connection.id);
+      if (member?.meetingId !== meetingId) {
         this.#held = undefined;
-        throw e;
+        throw new SessionError('not-member', "this connection is not in the meeting's MLS group");
       }
       let snapshot: Awaited<ReturnType<MeetingRegistry['join']>>;
       try {
-        snapshot = await this.#registry.join(meetingId, displayName, this);
+        // The name others see is the one the AS certified, not the request's.
+        snapshot = await this.#registry.join(meetingId, member.displayName, this, member.leafIndex);
       } catch (e) {
         this.#held = undefined;
         throw e;

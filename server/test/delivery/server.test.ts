@@ -11,6 +11,7 @@ import { DEFAULT_CONFIG } from '../../src/config.js';
 import { createLogger } from '../../src/observability/index.js';
 import { type CanopyServer, startServer } from '../../src/server.js';
 import { testMediasoup } from '../support/mediasoup.js';
+import { joinAsMember } from '../support/member.js';
 import { TestClient } from '../support/ws-client.js';
 import { settled, suite } from './support.js';
 
@@ -65,22 +66,32 @@ if (withTools('delivery service in the real server', [mediasoupTestModule()])) {
         await settled(ps);
         expect(server.delivery!.isMember(meeting.meetingId, ps[2].identity!.userId)).toBe(true);
         expect(new Set(ps.map((p) => p.current!.securityCode)).size).toBe(1);
-        // the media join flow on another connection is unchanged
+        // media: refused on a connection that is not a member, even with the link...
         const client = await TestClient.connect(url);
-        const joined = await client.call('meeting.join', {
+        const refused = await client.request('meeting.join', {
           meetingId: meeting.meetingId,
           displayName: 'Ada',
           token: new URL(meeting.participantLink).searchParams.get('t')!,
         });
-        expect(joined.senderIndex).toBe(0);
+        expect(refused.error?.code).toBe('not-member');
         client.close();
+        // ...granted on a member's own connection, under its leaf index
+        const member = await joinAsMember(url, meeting.participantLink, 'P3');
+        ps.push(member.participant);
+        await settled(ps);
+        const joined = await member.client.call('meeting.join', {
+          meetingId: meeting.meetingId,
+          displayName: 'P3',
+        });
+        expect(joined.senderIndex).toBe(member.participant.current!.leafIndex);
+        expect(server.delivery.memberOf('nope')).toBeUndefined();
         const metrics = await (await fetch(`${server.url}/metrics`)).text();
         expect(metrics).toMatch(/canopy_commits_total\{result="accepted",reason="ok"\} [1-9]/);
-        expect(metrics).toMatch(/canopy_participants 3/);
+        expect(metrics).toMatch(/canopy_participants 4/);
         // Structured logs: one JSON line per event, with its meeting.
         const entries = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
         const admitted = entries.filter((e) => e.msg === 'participant admitted');
-        expect(admitted.length).toBe(3);
+        expect(admitted.length).toBe(4);
         expect(admitted.every((e) => e.meeting === meeting.meetingId)).toBe(true);
         expect(entries.some((e) => e.msg === 'commit accepted' && e.epoch === 1)).toBe(true);
       } finally {

@@ -1,7 +1,9 @@
 // Signaling over the real server and mediasoup worker: joining, sending,
 // receiving and every way of leaving, as a client sees it and as the worker
 // sees it. Producers are created with the parameters a browser would send.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+// Every client is a real MLS member of its meeting (the participant core, on
+// the same WebSocket as its JSON signaling): media is bound to membership.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { mediasoupTestModule, withTools } from '../../../shared/test/support/tools.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { type CanopyServer, startServer } from '../../src/server.js';
@@ -13,6 +15,7 @@ import {
   vp8Parameters,
   workerRouters,
 } from '../support/mediasoup.js';
+import { joinAsMember, type TestMember } from '../support/member.js';
 import { TestClient } from '../support/ws-client.js';
 
 if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])) {
@@ -32,23 +35,26 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
       await server?.close();
     });
 
-    /** Meeting ids by test label, each a real meeting with a signed link. */
-    const tokens = new Map<string, string>();
+    /** Participant links by meeting id, each a real meeting with a signed link. */
+    const links = new Map<string, string>();
+    const members: TestMember[] = [];
+    afterEach(() => {
+      for (const m of members.splice(0)) m.participant.disconnect();
+    });
     async function newMeeting(): Promise<string> {
       const created = await server.links.create(server.url);
-      tokens.set(created.meetingId, new URL(created.participantLink).searchParams.get('t')!);
+      links.set(created.meetingId, created.participantLink);
       return created.meetingId;
     }
-    const token = (meetingId: string) => tokens.get(meetingId)!;
 
+    /** A member of the meeting's MLS group, then in its media on the same connection. */
     async function join(meetingId: string, displayName: string) {
-      const client = await TestClient.connect(wsUrl);
-      const joined = await client.call('meeting.join', {
-        meetingId,
-        displayName,
-        token: token(meetingId),
-      });
-      return { client, joined };
+      const member = await joinAsMember(wsUrl, links.get(meetingId)!, displayName);
+      members.push(member);
+      const { client } = member;
+      const joined = await client.call('meeting.join', { meetingId, displayName });
+      expect(joined.senderIndex).toBe(member.participant.current!.leafIndex);
+      return { client, joined, member };
     }
 
     async function sendVideo(client: TestClient): Promise<string> {
@@ -137,25 +143,34 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
         'not-joined',
       );
       expect((await lone.request('meeting.leave', {})).ok).toBe(true);
-      // No valid link for the meeting: no media.
-      const other = await newMeeting();
-      const refused = async (data: { meetingId: string; token: string }) =>
-        (await lone.request('meeting.join', { displayName: 'Eve', ...data })).error?.code;
-      expect(await refused({ meetingId, token: 'not.a.jwt' })).toBe('invalid-link');
-      expect(await refused({ meetingId, token: token(other) })).toBe('wrong-meeting');
-      const forged =
-        token(meetingId).slice(0, -4) + (token(meetingId).endsWith('AAAA') ? 'BBBB' : 'AAAA');
-      expect(await refused({ meetingId, token: forged })).toBe('invalid-link');
-      expect(server.meetings.get(meetingId)).toBeUndefined();
-      const { client } = await join(meetingId, 'Ada');
-      expect(
+      // Not in the meeting's MLS group on this connection: no media, even with a valid link.
+      const link = new URL(links.get(meetingId)!);
+      const refused = async (c: TestClient, id: string) =>
         (
-          await client.request('meeting.join', {
-            meetingId,
-            displayName: 'Ada',
-            token: token(meetingId),
+          await c.request('meeting.join', {
+            meetingId: id,
+            displayName: 'Eve',
+            token: link.searchParams.get('t')!,
           })
-        ).error?.code,
+        ).error?.code;
+      expect(await refused(lone, meetingId)).toBe('not-member');
+      // A member of another meeting cannot take media in this one.
+      const other = await newMeeting();
+      const outsider = await joinAsMember(wsUrl, links.get(other)!, 'Mallory');
+      members.push(outsider);
+      expect(await refused(outsider.client, meetingId)).toBe('not-member');
+      expect(server.meetings.get(meetingId)).toBeUndefined();
+      // The connection of another member does not lend its membership to this one.
+      const ada = await joinAsMember(wsUrl, links.get(meetingId)!, 'Ada');
+      members.push(ada);
+      expect(await refused(lone, meetingId)).toBe('not-member');
+      const joined = await ada.client.call('meeting.join', { meetingId, displayName: 'Ignored' });
+      // Named by its AS credential, sending under its leaf index.
+      expect(server.meetings.get(meetingId)!.participants[0]!.displayName).toBe('Ada');
+      expect(joined.senderIndex).toBe(ada.participant.current!.leafIndex);
+      const client = ada.client;
+      expect(
+        (await client.request('meeting.join', { meetingId, displayName: 'Ada' })).error?.code,
       ).toBe('already-joined');
       expect(
         (
@@ -196,14 +211,10 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
         participantId: a.joined.participantId,
       });
       expect(await routerState(room.dump())).toMatchObject({ transports: 1, producers: 1 });
-      // A may join again, with a new identity and a new sender index.
-      const again = await a.client.call('meeting.join', {
-        meetingId,
-        displayName: 'Ada',
-        token: token(meetingId),
-      });
+      // A may join again, with a new participant id and the same sender index (its MLS leaf).
+      const again = await a.client.call('meeting.join', { meetingId, displayName: 'Ada' });
       expect(again.participantId).not.toBe(a.joined.participantId);
-      expect(again.senderIndex).toBe(3);
+      expect(again.senderIndex).toBe(a.joined.senderIndex);
       expect(again.producers.map((p) => p.producerId)).toEqual([bProducer]);
 
       // B's connection drops.
@@ -352,11 +363,7 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
         'not-joined',
       );
       await restarted;
-      const rejoined = await a.client.call('meeting.join', {
-        meetingId,
-        displayName: 'Ada',
-        token: token(meetingId),
-      });
+      const rejoined = await a.client.call('meeting.join', { meetingId, displayName: 'Ada' });
       expect(rejoined.participants).toEqual([]);
       await sendVideo(a.client);
       expect(await workerRouters(server.sfu.pool.workers[0]!)).toHaveLength(1);

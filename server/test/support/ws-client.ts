@@ -35,9 +35,15 @@ export class TestClient {
     return new TestClient(ws);
   }
 
+  /** A client on an already open socket (e.g. one a participant core uses for the DS). */
+  static wrap(ws: WebSocket): TestClient {
+    return new TestClient(ws);
+  }
+
   private constructor(ws: WebSocket) {
     this.ws = ws;
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return; // the delivery service's frames, not JSON signaling
       const msg = JSON.parse(data.toString());
       if ('ok' in msg) this.responses.push(msg);
       else this.notifications.push(msg);

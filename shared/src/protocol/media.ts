@@ -42,10 +42,20 @@ export type ProducerInfo = z.infer<typeof ProducerInfo>;
 
 /** Requests a client sends; `data` is what it sends, `result` what a success carries. */
 export const mediaRequests = {
-  /** Enter a meeting (one per connection). Others are told `participant.joined`. */
+  /**
+   * Enter a meeting's media (one per connection). The connection must be a
+   * member of the meeting's MLS group (the delivery service, on the same
+   * connection): no membership, no media. The server names the participant
+   * by its AS-certified display name and gives it its MLS leaf index as
+   * `senderIndex`. Others are told `participant.joined`.
+   */
   'meeting.join': {
-    /** `token`: the meeting link's signed token (`?t=`); no valid link, no media. */
-    data: z.strictObject({ meetingId: MeetingId, displayName: DisplayName, token: LinkToken }),
+    /** `displayName` and `token` are ignored (kept for older clients): membership decides. */
+    data: z.strictObject({
+      meetingId: MeetingId,
+      displayName: DisplayName,
+      token: LinkToken.optional(),
+    }),
     result: z.strictObject({
       participantId: ParticipantId,
       senderIndex: SenderIndex,
