@@ -21,14 +21,7 @@
  * index, so a track that is sent again never restarts its counter under the
  * same key.
  */
-import {
-  clearByteCount,
-  decodeHeader,
-  parseKid,
-  SFrameError,
-  SFrameReceiver,
-  SFrameSender,
-} from '@canopy/shared/sframe';
+import { clearByteCount, SFrameError, SFrameReceiver, SFrameSender } from '@canopy/shared/sframe';
 import type { MediaKeyMessage } from '../keys/messages.js';
 import { KID_LAYOUT, SFRAME_SUITE } from './media-keys.js';
 import {
@@ -38,19 +31,14 @@ import {
   type TransformOptions,
   zeroCounters,
 } from './messages.js';
+import { kidSenderIndex, SendEpochs } from './send-epochs.js';
 
 type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
 
 const scope = globalThis as unknown as TransformWorkerScope;
 
-/** This member's leaf index: the sender bits of every KID it sends. */
-let senderIndex: number | undefined;
-/** The epoch senders use now. */
-let currentKey: { epoch: bigint; baseKey: Uint8Array } | undefined;
-/** Applied epochs' base keys, newest last (a few: senders wait for the switch). */
-const applied: { epoch: bigint; baseKey: Uint8Array }[] = [];
-/** A switch announced for an epoch not applied here yet. */
-let pendingSwitch: bigint | undefined;
+/** Which epoch senders use, and this member's leaf (the sender bits of its KIDs). */
+const sendEpochs = new SendEpochs();
 const senders = new Map<number, SFrameSender>();
 const receiver = new SFrameReceiver({ suite: SFRAME_SUITE, layout: KID_LAYOUT });
 const total = zeroCounters();
@@ -72,6 +60,8 @@ function count(id: string, field: keyof FrameCounters): void {
 }
 
 function senderFor(context: number): SFrameSender | undefined {
+  const senderIndex = sendEpochs.leafIndex;
+  const currentKey = sendEpochs.current;
   if (senderIndex === undefined || !currentKey) return undefined;
   let sender = senders.get(context);
   if (!sender) {
@@ -142,8 +132,7 @@ function decryptor(
         const keyframe = isKeyframe(frame);
         const clear = clearByteCount(mimeTypeOf(frame, options), data, keyframe);
         // Only the track's sender may speak on it: the KID's sender bits must be its leaf.
-        const { kid } = decodeHeader(data.subarray(clear));
-        if (parseKid(KID_LAYOUT, kid).senderIndex !== options.senderIndex) {
+        if (kidSenderIndex(data, clear) !== options.senderIndex) {
           count(options.id, 'wrongSender');
           return;
         }
@@ -243,50 +232,22 @@ function handle(message: ToWorker): void {
   }
 }
 
-/** Senders keep at most this many applied epochs while they wait for a switch. */
-const MAX_APPLIED = 4;
-
 function onMediaKey(m: MediaKeyMessage): void {
-  switch (m.type) {
-    case 'epoch': {
-      const newest = applied.at(-1);
-      if (newest && m.epoch <= newest.epoch) throw new Error(`epoch ${m.epoch} is not newer`);
-      receiver.addEpoch(m.epoch, m.baseKey); // validates; throws before anything changed
-      if (senderIndex !== m.leafIndex) {
-        // a new leaf (first epoch, or re-added): new KIDs, so new senders
-        senderIndex = m.leafIndex;
-        senders.clear();
-        currentKey = undefined;
-      }
-      applied.push({ epoch: m.epoch, baseKey: m.baseKey });
-      if (applied.length > MAX_APPLIED) applied.shift();
-      // nothing to send under yet (first epoch): use it now; else wait for the switch
-      if (!currentKey || (pendingSwitch !== undefined && m.epoch >= pendingSwitch)) {
-        pendingSwitch = undefined;
-        switchTo(m.epoch);
-      }
-      break;
-    }
-    case 'switch': {
-      if (currentKey && m.epoch <= currentKey.epoch) return;
-      if (!applied.some((k) => k.epoch === m.epoch)) {
-        pendingSwitch = m.epoch;
-        return;
-      }
-      switchTo(m.epoch);
-      break;
-    }
-  }
-}
-
-function switchTo(epoch: bigint): void {
-  const key = applied.find((k) => k.epoch === epoch);
-  if (!key) return;
-  currentKey = key;
+  let change: ReturnType<SendEpochs['applied']>;
+  if (m.type === 'epoch') {
+    sendEpochs.check(m.epoch, m.baseKey, m.leafIndex);
+    receiver.addEpoch(m.epoch, m.baseKey); // throws before anything changed
+    change = sendEpochs.applied(m.epoch, m.baseKey, m.leafIndex);
+  } else if (m.type === 'switch') {
+    change = sendEpochs.switched(m.epoch);
+  } else return;
+  if (!change) return;
+  // a new leaf means new KIDs: new senders (their counters start under keys never used)
+  if (change === 'new-leaf') senders.clear();
+  const key = sendEpochs.current!;
   for (const sender of senders.values()) sender.setEpoch(key.epoch, key.baseKey);
   // Receivers that only now hold this epoch need a keyframe (where the engine can make one).
   for (const t of encryptTransformers) void t.generateKeyFrame?.().catch(() => {});
-  while (applied.length > 0 && applied[0]!.epoch < epoch) applied.shift();
 }
 
 setInterval(() => {
