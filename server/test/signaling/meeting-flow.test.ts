@@ -239,6 +239,30 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
       c.client.close();
     });
 
+    test("removal from the meeting's MLS group ends that member's media", async () => {
+      const created = await server.links.create(server.url);
+      const { meetingId } = created;
+      links.set(meetingId, created.participantLink);
+      const bo = await join(meetingId, 'Bo');
+      const producerId = await sendVideo(bo.client);
+      const host = await joinAsMember(wsUrl, created.hostLink, 'Hal');
+      members.push(host);
+      const hal = await host.client.call('meeting.join', { meetingId, displayName: 'Hal' });
+      expect(hal.producers.map((p) => p.producerId)).toEqual([producerId]);
+      host.participant.remove(bo.member.participant.identity!.userId);
+      expect(await host.client.notification('producer.closed')).toEqual({
+        producerId,
+        participantId: bo.joined.participantId,
+      });
+      expect(await host.client.notification('participant.left')).toEqual({
+        participantId: bo.joined.participantId,
+      });
+      expect((await bo.client.closed).code).toBe(1000);
+      expect(server.meetings.get(meetingId)!.participants.map((p) => p.displayName)).toEqual([
+        'Hal',
+      ]);
+    });
+
     test('a bad client is disconnected and the meeting goes on without it', async () => {
       const meetingId = await newMeeting();
       const good = await join(meetingId, 'Ada');
