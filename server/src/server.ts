@@ -136,10 +136,22 @@ export async function startServer(
   });
   recordDeliveryMetrics(delivery, metrics);
   recordDeliveryLogs(delivery, logger);
+  // Media sessions by connection: a member the DS removes and re-adds loses its media.
+  const sessions = new Map<string, MediaSession>();
+  delivery.on('recovery', ({ meetingId, userId }) => {
+    for (const session of sessions.values()) {
+      const m = session.member;
+      if (m?.meetingId === meetingId && m.userId === userId) session.membershipLost();
+    }
+  });
   const signaling = new SignalingServer(
     http,
     (connection) => {
-      new MediaSession(connection, meetings, (id) => delivery.settledMemberOf(id), log);
+      sessions.set(
+        connection.id,
+        new MediaSession(connection, meetings, (id) => delivery.settledMemberOf(id), log),
+      );
+      connection.once('close', () => sessions.delete(connection.id));
       delivery.accept(connection);
     },
     {

@@ -43,6 +43,7 @@ export class MediaSession implements ParticipantSink {
   readonly #log: (message: string, error?: unknown) => void;
   readonly #membership: Membership;
   #participant: Participant | undefined;
+  #member: DeliveryMember | undefined;
   /** Notifications held back until the join response has gone out. */
   #held: Notification[] | undefined;
 
@@ -64,6 +65,23 @@ export class MediaSession implements ParticipantSink {
   /** The participant this session is, while joined. */
   get participant(): Participant | undefined {
     return this.#participant;
+  }
+
+  /** The MLS member this session joined the media as, while joined. */
+  get member(): DeliveryMember | undefined {
+    return this.#participant ? this.#member : undefined;
+  }
+
+  /**
+   * The connection left its meeting's MLS group (it is being removed and
+   * re-added; its leaf, the sender index of its media, may change): its
+   * media ends, and the client is told `membership-lost`; it may join again
+   * once a member.
+   */
+  membershipLost(): void {
+    if (!this.#participant) return;
+    this.#leave();
+    this.notify({ method: 'meeting.closed', data: { reason: 'membership-lost' } });
   }
 
   notify(notification: Notification): void {
@@ -107,6 +125,7 @@ export class MediaSession implements ParticipantSink {
         throw new SessionError('not-joined', 'the connection closed while joining');
       }
       this.#participant = participant;
+      this.#member = member;
       // The response is sent when this handler resolves; held notifications follow it.
       setImmediate(() => {
         const held = this.#held ?? [];

@@ -3,6 +3,7 @@
 // sees it. Producers are created with the parameters a browser would send.
 // Every client is a real MLS member of its meeting (the participant core, on
 // the same WebSocket as its JSON signaling): media is bound to membership.
+import type { ClientFrame } from '@canopy/shared/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { mediasoupTestModule, withTools } from '../../../shared/test/support/tools.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
@@ -261,6 +262,37 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
       expect(server.meetings.get(meetingId)!.participants.map((p) => p.displayName)).toEqual([
         'Hal',
       ]);
+    });
+
+    test('a member the DS removes and re-adds loses its media, then joins again under its new leaf', async () => {
+      const meetingId = await newMeeting();
+      const ada = await join(meetingId, 'Ada');
+      // a member without media, to commit once Ada (who added Bo) is distrusted
+      members.push(await joinAsMember(wsUrl, links.get(meetingId)!, 'Cy'));
+      const bo = await join(meetingId, 'Bo');
+      await sendVideo(bo.client);
+      // Bo reports a commit it could not process: the DS removes and re-adds it.
+      const core = bo.member.participant as unknown as { send(frame: ClientFrame): void };
+      const epoch = bo.member.participant.epoch!;
+      const readded = new Promise<void>((resolve) => {
+        const off = bo.member.participant.on('epoch', (e) => {
+          if (e.epoch > epoch + 1n) {
+            off();
+            resolve();
+          }
+        });
+      });
+      core.send({ type: 'report', subject: 'commit', epoch, reason: 'test' });
+      expect(await bo.client.notification('meeting.closed')).toEqual({
+        reason: 'membership-lost',
+      });
+      expect(await ada.client.notification('participant.left')).toEqual({
+        participantId: bo.joined.participantId,
+      });
+      await readded;
+      const again = await bo.client.call('meeting.join', { meetingId, displayName: 'Bo' });
+      expect(again.senderIndex).toBe(bo.member.participant.current!.leafIndex);
+      expect(again.participants.map((p) => p.displayName)).toEqual(['Ada']);
     });
 
     test('a bad client is disconnected and the meeting goes on without it', async () => {

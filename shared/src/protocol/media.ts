@@ -119,7 +119,11 @@ export const mediaNotifications = {
   'producer.closed': z.strictObject({ producerId: Id, participantId: ParticipantId }),
   /**
    * The meeting's media is gone for this participant (its SFU worker died, or
-   * the meeting ended); the client is no longer in the meeting and may rejoin.
+   * the meeting ended, or its connection left the meeting's MLS group and is
+   * being re-added: `membership-lost`, its leaf and so its sender index may
+   * change); the client is no longer in the meeting's media and may rejoin.
    */
-  'meeting.closed': z.strictObject({ reason: z.enum(['sfu-failure', 'ended']) }),
+  'meeting.closed': z.strictObject({
+    reason: z.enum(['sfu-failure', 'ended', 'membership-lost']),
+  }),
 } as const;
