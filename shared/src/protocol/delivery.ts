@@ -17,7 +17,6 @@
 import { bytesToUtf8 } from '@noble/ciphers/utils.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { DecodeError, Reader, Writer } from '../codec/index.js';
-import { equalBytes } from '../crypto/bytes.js';
 import { DisplayName, Id } from './common.js';
 import { ProtocolError } from './errors.js';
 
@@ -219,7 +218,8 @@ function writeText(w: Writer, text: string): void {
 function readText(r: Reader, maxBytes: number): string {
   const bytes = r.opaque(maxBytes);
   const text = bytesToUtf8(bytes);
-  if (!equalBytes(utf8ToBytes(text), bytes))
+  const again = utf8ToBytes(text);
+  if (again.length !== bytes.length || again.some((b, i) => b !== bytes[i]))
     throw new DecodeError('invalid-value', 'text is not valid UTF-8');
   return text;
 }
