@@ -531,6 +531,8 @@ class Driver {
 }
 
 export async function runFanoutScenario(o: FanoutOptions): Promise<FanoutResult> {
+  if (!(Number.isInteger(o.n) && o.n >= 4))
+    throw new RangeError('the fan-out bench needs n ≥ 4 members');
   const batch = o.batch ?? 100;
   const log = o.log ?? (() => {});
   const pool: signaling.SignalingConnection[] = [];

@@ -60,6 +60,26 @@ export interface LoopbackOptions {
    * (`ds.accept`, as the server does); the fan-out bench takes them itself.
    */
   readonly onConnection?: (connection: signaling.SignalingConnection) => void;
+  /** Sees every frame the DS sends a connection (the default connection handling only). */
+  readonly observe?: (bytes: Uint8Array) => void;
+}
+
+/** What DeliveryService.accept does, with `observe` seeing each frame the DS sends. */
+function acceptObserved(
+  ds: delivery.DeliveryService,
+  connection: signaling.SignalingConnection,
+  observe: (bytes: Uint8Array) => void,
+): void {
+  const endpoint = ds.attach({
+    id: connection.id,
+    send: (bytes) => {
+      observe(bytes);
+      connection.sendBinary(bytes);
+    },
+    close: (code, reason) => connection.close(code, reason),
+  });
+  connection.setBinaryHandler((bytes) => endpoint.frame(bytes));
+  connection.once('close', () => endpoint.closed());
 }
 
 /** Starts a delivery service on a loopback port. */
@@ -75,7 +95,13 @@ export async function startLoopbackDelivery(o: LoopbackOptions = {}): Promise<Lo
     log: () => {},
   });
   const http: Server = createServer((_req, res) => res.end());
-  const ws = new signaling.SignalingServer(http, o.onConnection ?? ((c) => ds.accept(c)), {
+  const observe = o.observe;
+  const onConnection =
+    o.onConnection ??
+    (observe
+      ? (c: signaling.SignalingConnection) => acceptObserved(ds, c, observe)
+      : (c: signaling.SignalingConnection) => ds.accept(c));
+  const ws = new signaling.SignalingServer(http, onConnection, {
     hardMaxBytes: MAX_CLIENT_FRAME_BYTES,
     maxConnections: o.maxConnections,
     log: () => {},

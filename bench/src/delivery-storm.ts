@@ -7,14 +7,11 @@
 // processing time (every participant shares this process and its cores, so
 // end-to-end times are far longer than on N devices), and then a member's
 // update and remove commits on the filled tree.
+
+import { Participant, type ParticipantOptions } from '@canopy/client/participant';
 import type { delivery } from '@canopy/server';
 import type { CommitOutput, MlsGroup } from '@canopy/shared/mls';
-import {
-  type CommitReason,
-  decodeServerFrame,
-  encodeServerFrame,
-} from '@canopy/shared/protocol';
-import { Participant, type ParticipantOptions } from '@canopy/client/participant';
+import { type CommitReason, decodeServerFrame, encodeServerFrame } from '@canopy/shared/protocol';
 import { startLoopbackDelivery } from './delivery-server.js';
 
 export interface StormOptions {
@@ -71,8 +68,6 @@ class MeteredParticipant extends Participant {
   /** Time spent on the last commit frame. */
   lastCommitMs = 0;
   lastCreate: { ms: number; bytes: number; at: number } | undefined;
-  /** Highest epoch this participant was asked to commit in. */
-  requestedEpoch = -1n;
 
   constructor(options: ParticipantOptions) {
     const counted = (bytes: number) => {
@@ -97,10 +92,6 @@ class MeteredParticipant extends Participant {
       this.cpuMs += dt;
       if (bytes[0] === COMMIT_TAG) this.lastCommitMs = dt;
     }
-    if (bytes[0] === REQUEST_TAG) {
-      const f = decodeServerFrame(bytes);
-      if (f.type === 'commit-request' && f.epoch > this.requestedEpoch) this.requestedEpoch = f.epoch;
-    }
   }
 
   protected override createCommit(group: MlsGroup, reason: CommitReason): CommitOutput {
@@ -119,8 +110,15 @@ const median = (xs: number[]) => {
 
 export async function runJoinStorm(o: StormOptions): Promise<StormResult> {
   const log = o.log ?? (() => {});
+  /** The highest epoch the DS asked anyone to commit in (seen as it sends the request). */
+  let requestedEpoch = -1n;
   const d = await startLoopbackDelivery({
     maxConnections: o.n + 64,
+    observe: (bytes) => {
+      if (bytes[0] !== REQUEST_TAG) return;
+      const f = decodeServerFrame(bytes);
+      if (f.type === 'commit-request' && f.epoch > requestedEpoch) requestedEpoch = f.epoch;
+    },
     meeting: {
       maxParticipants: o.n + 64,
       // A named committer here waits behind every other participant's work on
@@ -141,7 +139,7 @@ export async function runJoinStorm(o: StormOptions): Promise<StormResult> {
   });
   const ps: MeteredParticipant[] = [];
   const every = (f: (p: MeteredParticipant) => number) => ps.map(f);
-  /** All in one epoch, nobody asked to commit in it, and no commit for `quietMs`. */
+  /** All in one epoch, the DS asked nobody to commit in it, and no commit for `quietMs`. */
   const quiet = async (quietMs = 1_500, ms = 3_600_000): Promise<void> => {
     const deadline = Date.now() + ms;
     let since = now();
@@ -151,7 +149,8 @@ export async function runJoinStorm(o: StormOptions): Promise<StormResult> {
       const calm =
         e !== undefined &&
         e === d.ds.meeting(MEETING)?.epoch &&
-        ps.every((p) => p.epoch === e && p.requestedEpoch < e);
+        requestedEpoch < e &&
+        ps.every((p) => p.epoch === e);
       if (!calm) since = now();
       else if (now() - since >= quietMs && now() - lastCommitAt >= quietMs) return;
       if (Date.now() > deadline) throw new Error('the meeting never settled');
