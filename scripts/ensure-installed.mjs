@@ -32,7 +32,8 @@ function install(env) {
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, ...env },
+    // Browsers come from the system (see ../shared/ENVIRONMENT.md): puppeteer never downloads one.
+    env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1', ...env },
   });
   return r.status === 0;
 }

@@ -9,6 +9,9 @@
  * `window.canopy` exposes the meeting and a few timings for diagnostics and
  * the browser tests.
  */
+
+// First: zod must be jitless before any schema is built (see zod-jitless.ts).
+import './zod-jitless.js';
 import { FIXED_TEST_KEY, hexToBytes, type MediaKey } from '../e2ee/media-keys.js';
 import type { TransformMode } from '../e2ee/transforms.js';
 import { CanopyMeeting, type RemoteTrack } from '../meeting.js';

@@ -195,6 +195,10 @@ export class Participant extends Emitter<ParticipantEvents> {
    * the connection fails first.
    */
   connect(): Promise<EpochInfo> {
+    if (this.#ws || this.#done)
+      return Promise.reject(
+        new ParticipantError('connection-closed', 'connect() was already called'),
+      );
     return new Promise<EpochInfo>((resolve, reject) => {
       const offs = [
         this.on('epoch', (info) => settle(() => resolve(info))),

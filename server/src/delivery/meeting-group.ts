@@ -154,6 +154,11 @@ export class MeetingGroup {
       throw new DeliveryError('duplicate-user', 'this user is already in the meeting');
     if (this.#seats.size >= this.#ctx.options.maxParticipants)
       throw new DeliveryError('meeting-full', 'the meeting is full');
+    // one signature key, one participant: the AS must not vouch for two users on one key
+    const key = hex(seat.signatureKey);
+    for (const s of this.#seats.values())
+      if (hex(s.signatureKey) === key)
+        throw new DeliveryError('duplicate-user', 'this signature key is already in the meeting');
     this.#seats.set(seat.userId, seat);
   }
 
@@ -303,8 +308,13 @@ export class MeetingGroup {
     const { suite } = this.#ctx;
     let validator: GroupValidator;
     try {
+      const { maxParticipants, maxKeyPackageLifetime } = this.#ctx.options;
       validator = GroupValidator.fromGroupInfo(suite, groupInfo, ratchetTree, {
         validateCredential: identityCredentialValidator(suite, this.#ctx.asPublicKey, this.id),
+        // a tree spans a power of two leaves; leaves are reused, so this bounds it
+        maxLeaves: 2 ** Math.ceil(Math.log2(Math.max(2, maxParticipants))),
+        maxKeyPackageLifetime,
+        now: () => BigInt(Math.floor(Date.now() / 1000)),
       });
     } catch (e) {
       if (e instanceof CanopyError) throw new DeliveryError('invalid-group', e.message);

@@ -1,6 +1,13 @@
 // Bad input at every delivery frame: a typed error frame, then that
 // connection alone is closed; members of the meeting carry on.
 import {
+  type ClientIdentity,
+  encodeExternalSenders,
+  encodeRequiredCapabilities,
+  generateKeyPackage,
+  MlsGroup,
+} from '@canopy/shared/mls';
+import {
   type ClientFrame,
   decodeServerFrame,
   encodeClientFrame,
@@ -125,6 +132,23 @@ describe('bad input', () => {
     await expectMembersUnaffected();
   });
 
+  test('a second connection with a signature key already in the meeting is refused', async () => {
+    const signatureKey = key();
+    const first = new WebSocket(env.url);
+    first.binaryType = 'arraybuffer';
+    const identity = new Promise<ServerFrame>((resolve) => {
+      first.onmessage = (ev) => resolve(decodeServerFrame(new Uint8Array(ev.data as ArrayBuffer)));
+    });
+    await new Promise((r) => {
+      first.onopen = r;
+    });
+    first.send(encodeClientFrame({ ...hello(), signatureKey } as ClientFrame));
+    expect((await identity).type).toBe('identity');
+    const { got } = await raw([{ ...hello(), signatureKey } as ClientFrame]);
+    expect(lastError(got).code).toBe('duplicate-user');
+    first.close();
+  });
+
   test("a KeyPackage with someone else's credential is refused", async () => {
     // the KeyPackage of a member (its credential, its key) sent on another connection
     const other = env.participant('bad', 'Thief');
@@ -141,5 +165,95 @@ describe('bad input', () => {
     const { got } = await raw([hello(), { type: 'key-package', keyPackage: kp }], 50);
     expect(lastError(got).code).toBe('invalid-key-package');
     await expectMembersUnaffected();
+  });
+});
+
+describe("the first member's group", () => {
+  /** Says hello on a fresh meeting, sends a KeyPackage, and answers create-group with `make`'s group. */
+  async function create(
+    meetingId: string,
+    make: (identity: ClientIdentity, dsKey: Uint8Array) => MlsGroup,
+  ): Promise<ServerFrame[]> {
+    const priv = suite.signature.generatePrivateKey();
+    const pub = suite.signature.publicKey(priv);
+    const ws = new WebSocket(env.url);
+    ws.binaryType = 'arraybuffer';
+    const got: ServerFrame[] = [];
+    const closed = new Promise((r) => {
+      ws.onclose = r;
+    });
+    await new Promise((r) => {
+      ws.onopen = r;
+    });
+    const send = (f: ClientFrame) => ws.send(encodeClientFrame(f));
+    ws.onmessage = (ev) => {
+      const f = decodeServerFrame(new Uint8Array(ev.data as ArrayBuffer));
+      got.push(f);
+      if (f.type === 'identity') {
+        const identity = {
+          credential: f.credential,
+          signaturePrivateKey: priv,
+          signaturePublicKey: pub,
+        };
+        (ws as unknown as { identity: ClientIdentity }).identity = identity;
+        (ws as unknown as { dsKey: Uint8Array }).dsKey = f.externalSenderKey;
+        send({ type: 'key-package', keyPackage: generateKeyPackage(suite, identity).message });
+      } else if (f.type === 'create-group') {
+        const w = ws as unknown as { identity: ClientIdentity; dsKey: Uint8Array };
+        const g = make(w.identity, w.dsKey);
+        send({ type: 'group-create', groupInfo: g.groupInfo(), ratchetTree: g.ratchetTree() });
+        send({ type: 'ack', epoch: 0n });
+        setTimeout(() => ws.close(), 300);
+      }
+    };
+    send({
+      type: 'hello',
+      token: env.links.issue(meetingId),
+      displayName: 'Creator',
+      signatureKey: pub,
+    });
+    await closed;
+    return got;
+  }
+
+  const dsSender = (dsKey: Uint8Array) =>
+    encodeExternalSenders([
+      { signatureKey: dsKey, credential: { type: 'basic', identity: Uint8Array.of(1) } },
+    ]);
+  const caps = encodeRequiredCapabilities({
+    extensionTypes: [],
+    proposalTypes: [],
+    credentialTypes: [1],
+  });
+
+  test('a group that names the DS and has the creator as its member is accepted', async () => {
+    const got = await create('g-ok', (identity, dsKey) =>
+      MlsGroup.create({ suite, identity, extensions: [dsSender(dsKey), caps] }),
+    );
+    expect(got.map((f) => f.type)).toEqual(['identity', 'create-group', 'switch']);
+  });
+
+  test('a group without the DS as external sender is refused', async () => {
+    const got = await create('g-nods', (identity) =>
+      MlsGroup.create({ suite, identity, extensions: [caps] }),
+    );
+    expect(lastError(got).code).toBe('invalid-group');
+  });
+
+  test("a group whose member is not the connection's key is refused", async () => {
+    const got = await create('g-other', (_identity, dsKey) => {
+      const priv = suite.signature.generatePrivateKey();
+      const pub = suite.signature.publicKey(priv);
+      const credential = env.as.issueCredential(
+        { meetingId: 'g-other', userId: 'other', displayName: 'Other', role: 'host' },
+        pub,
+      );
+      return MlsGroup.create({
+        suite,
+        identity: { credential, signaturePrivateKey: priv, signaturePublicKey: pub },
+        extensions: [dsSender(dsKey), caps],
+      });
+    });
+    expect(lastError(got).code).toBe('invalid-group');
   });
 });

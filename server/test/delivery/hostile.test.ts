@@ -7,6 +7,8 @@ import {
   generateIdentity,
   generateKeyPackage,
   MlsGroup,
+  restoreGroup,
+  serializeGroup,
 } from '@canopy/shared/mls';
 import { type ClientFrame, type CommitReason, encodeServerFrame } from '@canopy/shared/protocol';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -163,6 +165,38 @@ describe('hostile members', () => {
     await settled([a, b, c]);
     expect(b.current!.roster.map((x) => x.displayName)).toEqual(['A', 'B', 'C']);
     expect(b.epoch).toBe(start);
+  });
+
+  test('an identity swap by update (a credential for another user on the same key) is refused', async () => {
+    env = await startDelivery({ selfUpdateDelayMs: 0 });
+    const { a, b, c } = await meeting('swap');
+    const start = b.epoch!;
+    const refused = nextDs(env.ds, 'commit-refused');
+    a.tamper = (g) => {
+      // the AS vouches for whoever says hello with a key: a second connection with A's
+      // key gets A a credential for another user (here: a host) bound to that key
+      const me = g.members().find((m) => m.leafIndex === g.myLeafIndex)!;
+      const credential = env!.as.issueCredential(
+        {
+          meetingId: a.identity!.meetingId,
+          userId: 'someone-else',
+          displayName: 'Boss',
+          role: 'host',
+        },
+        me.signatureKey,
+      );
+      // A's own group would refuse to make it: a copy without the AS hook does
+      return restoreGroup(serializeGroup(g)).commit({ credential, path: 'always' });
+    };
+    a.update();
+    expect((await refused).reason).toBe('invalid-leaf-node');
+    await settled([a, b, c]);
+    expect(b.epoch).toBe(start);
+    expect(b.current!.roster.map((r) => [r.displayName, r.role])).toEqual([
+      ['A', 'participant'],
+      ['B', 'participant'],
+      ['C', 'participant'],
+    ]);
   });
 
   test('a malformed commit closes the sender alone', async () => {

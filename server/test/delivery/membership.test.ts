@@ -132,6 +132,14 @@ describe('departures', () => {
   });
 });
 
+describe('limits', () => {
+  test('a full meeting refuses the next participant', async () => {
+    env = await startDelivery({ maxParticipants: 2 });
+    await group(2, 'full');
+    await expect(env.participant('full', 'Third').connect()).rejects.toThrow('meeting-full');
+  });
+});
+
 describe('lobby, lock and end', () => {
   test('with a host present, participants wait in the lobby until admitted or denied', async () => {
     env = await startDelivery();

@@ -1,10 +1,12 @@
-// External tools some tests need (Chromium, a mediasoup worker, Redis).
+// External tools some tests need (Chromium, Firefox, a mediasoup worker, Redis,
+// a private network namespace).
 // Outside CI a missing tool skips those tests with a loud message; with
 // CANOPY_REQUIRE_TOOLS=1 (set by .ci/run) a missing tool is a test failure.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'vitest';
 
 export const requireTools = process.env.CANOPY_REQUIRE_TOOLS === '1';
@@ -29,6 +31,46 @@ export function chromium(): ToolProbe {
   const candidates = [process.env.CANOPY_CHROMIUM, '/usr/bin/chromium', onPath('chromium')];
   const path = candidates.find((p): p is string => !!p && existsSync(p)) ?? null;
   return { name: 'Chromium', path, howTo: 'apt-get install -y chromium (or set CANOPY_CHROMIUM)' };
+}
+
+export function firefox(): ToolProbe {
+  const candidates = [
+    process.env.CANOPY_FIREFOX,
+    '/usr/bin/firefox-esr',
+    onPath('firefox-esr'),
+    onPath('firefox'),
+  ];
+  const path = candidates.find((p): p is string => !!p && existsSync(p)) ?? null;
+  return { name: 'Firefox', path, howTo: 'apt-get install -y firefox-esr (or set CANOPY_FIREFOX)' };
+}
+
+const netnsRunner = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../../shared/tools/netns-run.sh',
+);
+
+/**
+ * A private network namespace for browser tests that Firefox must take part in
+ * (it gathers no ICE candidate on loopback, so it cannot reach an SFU on
+ * 127.0.0.1; see ../shared/ENVIRONMENT.md). `path` is the `netns-run.sh` that
+ * makes one, when it works here (root and `unshare`), or `'inside'` when this
+ * process already runs in one (`CANOPY_NETNS_IP` set: the address the SFU
+ * should listen on).
+ */
+export function networkNamespace(): ToolProbe {
+  const howTo =
+    'run as root with unshare(1) and ip(8), and ../shared/tools/netns-run.sh beside the repository ' +
+    '(or run the tests inside one: bash ../shared/tools/netns-run.sh npx vitest run …)';
+  const name = 'private network namespace';
+  if (process.env.CANOPY_NETNS_IP) return { name, path: 'inside', howTo };
+  const runner = process.env.CANOPY_NETNS_RUN ?? netnsRunner;
+  if (!existsSync(runner)) return { name, path: null, howTo };
+  try {
+    execFileSync('bash', [runner, 'true'], { stdio: 'ignore', timeout: 10_000 });
+    return { name, path: runner, howTo };
+  } catch {
+    return { name, path: null, howTo };
+  }
 }
 
 /** Directory of a mediasoup package whose worker binary is built (the 3.8.4 test worker here). */
