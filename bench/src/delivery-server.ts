@@ -104,6 +104,8 @@ export async function startLoopbackDelivery(o: LoopbackOptions = {}): Promise<Lo
   const ws = new signaling.SignalingServer(http, onConnection, {
     hardMaxBytes: MAX_CLIENT_FRAME_BYTES,
     maxConnections: o.maxConnections,
+    // every member connects from 127.0.0.1
+    maxConnectionsPerAddress: o.maxConnections,
     log: () => {},
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', 4096, r));
