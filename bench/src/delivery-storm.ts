@@ -52,6 +52,8 @@ export interface StormResult {
   readonly admittedCpuMs: number[];
   readonly filledCpuMs: number[];
   readonly totalCpuMs: number;
+  /** Commits the DS refused and committers it passed over until the tree was filled, by reason. */
+  readonly refusals: Record<string, number>;
   readonly after: { update: AfterSample[]; remove1: AfterSample[] };
 }
 
@@ -133,6 +135,14 @@ export async function runJoinStorm(o: StormOptions): Promise<StormResult> {
     commits.push(e);
     lastCommitAt = now();
   });
+  /** Refused commits and passed-over committers, by reason (a healthy storm has none). */
+  const refusals: Record<string, number> = {};
+  d.ds.on('commit-refused', (e) => {
+    refusals[`refused: ${e.reason}`] = (refusals[`refused: ${e.reason}`] ?? 0) + 1;
+  });
+  d.ds.on('committer-passed-over', (e) => {
+    refusals[`passed over: ${e.why}`] = (refusals[`passed over: ${e.why}`] ?? 0) + 1;
+  });
   let failure: Error | undefined;
   d.ds.on('recovery', (e) => {
     failure ??= new Error(`a member could not process the ${e.subject} of epoch ${e.epoch}`);
@@ -152,7 +162,13 @@ export async function runJoinStorm(o: StormOptions): Promise<StormResult> {
         requestedEpoch < e &&
         ps.every((p) => p.epoch === e);
       if (!calm) since = now();
-      else if (now() - since >= quietMs && now() - lastCommitAt >= quietMs) return;
+      else if (now() - since >= quietMs && now() - lastCommitAt >= quietMs) {
+        // the DS handles a meeting's frames and timers one per turn of the event
+        // loop: a self-update it decided on may still wait behind everyone's acks
+        await d.ds.meeting(MEETING)?.idle();
+        if (requestedEpoch < e && d.ds.meeting(MEETING)?.epoch === e) return;
+        since = now();
+      }
       if (Date.now() > deadline) throw new Error('the meeting never settled');
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -192,6 +208,7 @@ export async function runJoinStorm(o: StormOptions): Promise<StormResult> {
     const filledReceived = every((p) => p.received);
     const filledSent = every((p) => p.sent);
     const filledCpuMs = every((p) => p.cpuMs);
+    const stormRefusals = { ...refusals };
     log(`tree filled after ${(filledMs / 1000).toFixed(1)} s (${updates.length} self-updates)`);
 
     // 3. a member's update and remove commits on the filled tree
@@ -255,6 +272,7 @@ export async function runJoinStorm(o: StormOptions): Promise<StormResult> {
       admittedCpuMs,
       filledCpuMs,
       totalCpuMs,
+      refusals: stormRefusals,
       after,
     };
   } finally {

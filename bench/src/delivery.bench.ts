@@ -128,6 +128,12 @@ function reportStorm(s: StormResult): void {
       ['tree filled by the DS’s self-updates after (end to end)', ms(s.filledMs)],
       ['self-update commits', s.updateCommits],
       [
+        'refused commits, passed-over committers',
+        Object.entries(s.refusals)
+          .map(([k, v]) => `${k} × ${v}`)
+          .join(', ') || 'none',
+      ],
+      [
         'self-update commit size: first / median / largest',
         `${kib(s.updateBytes[0])} / ${kib(median(s.updateBytes))} / ${kib(Math.max(...s.updateBytes))}`,
       ],
