@@ -41,6 +41,8 @@ export interface StormResult {
   /** Until the DS's last self-update commit (after the storm) was accepted. */
   readonly filledMs: number;
   readonly updateCommits: number;
+  /** 4-leaf blocks the group's leaves span: the most self-updates the DS can ask for. */
+  readonly blocks: number;
   /** Sizes of the self-update commits, in order. */
   readonly updateBytes: number[];
   /** Per participant (payload bytes of the DS protocol frames). */
@@ -201,8 +203,10 @@ export async function runJoinStorm(o: StormOptions): Promise<StormResult> {
     const admittedCpuMs = every((p) => p.cpuMs);
     log(`all ${o.n} admitted in ${(admittedMs / 1000).toFixed(1)} s; filling the tree`);
 
-    // 2. the DS's self-updates fill the tree
-    await quiet();
+    // 2. the DS's self-updates fill the tree. On a loaded machine the DS's next
+    // request has come 1.7 s after a commit although its delay is 50 ms: 5 s of
+    // calm before calling the tree filled (updateCommits shows a shortfall).
+    await quiet(5_000);
     const filledMs = lastCommitAt - t0;
     const updates = commits.filter((c) => c.added === 0 && c.removed === 0);
     const filledReceived = every((p) => p.received);
@@ -264,6 +268,7 @@ export async function runJoinStorm(o: StormOptions): Promise<StormResult> {
       addCommits,
       filledMs,
       updateCommits: updates.length,
+      blocks: Math.ceil(o.n / 4),
       updateBytes: updates.map((c) => c.bytes),
       admittedReceived,
       admittedSent,

@@ -126,7 +126,7 @@ function reportStorm(s: StormResult): void {
       ['all admitted (end to end)', ms(s.admittedMs)],
       ['commits until all admitted (adds)', s.addCommits],
       ['tree filled by the DS’s self-updates after (end to end)', ms(s.filledMs)],
-      ['self-update commits', s.updateCommits],
+      ['self-update commits (of 4-leaf blocks)', `${s.updateCommits} (of ${s.blocks})`],
       [
         'refused commits, passed-over committers',
         Object.entries(s.refusals)
