@@ -51,7 +51,8 @@ export class FailureWindow {
   /** Records the cumulative count at `at` (ms); returns the failures within the window. */
   sample(total: number, at: number): number {
     this.#samples.push({ at, total });
-    while (this.#samples.length > 1 && this.#samples[0]!.at < at - FAILURE_WINDOW_MS)
+    // the baseline is the last sample taken at or before the window's start
+    while (this.#samples.length > 1 && this.#samples[1]!.at <= at - FAILURE_WINDOW_MS)
       this.#samples.shift();
     return total - this.#samples[0]!.total;
   }

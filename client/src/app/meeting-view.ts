@@ -98,8 +98,10 @@ export class MeetingView {
 
   /** A new epoch: badge, panel, tile names (the roster decides who is who). */
   setEpoch(view: EpochView): void {
-    const changed = this.#epoch !== undefined && this.#epoch.epoch !== view.epoch;
+    const previous = this.#epoch;
+    const changed = previous !== undefined && previous.epoch !== view.epoch;
     this.#epoch = view;
+    if (changed) toast(epochChange(previous.roster, view));
     $('epoch').textContent = String(view.epoch);
     $('panel-epoch').textContent = String(view.epoch);
     const code = $('security-code');
@@ -470,6 +472,21 @@ export class MeetingView {
     $('panel-frames').textContent =
       `${c.encrypted.toLocaleString()} encrypted · ${c.decrypted.toLocaleString()} decrypted · ${c.decryptFailed} failed`;
   }
+}
+
+/** What a new epoch changed, in a sentence: who joined or left, and that the keys are new. */
+export function epochChange(before: readonly RosterEntry[], after: EpochView): string {
+  const had = new Set(before.map((r) => r.userId));
+  const has = new Set(after.roster.map((r) => r.userId));
+  const joined = after.roster.filter((r) => !had.has(r.userId)).map((r) => r.displayName);
+  const left = before.filter((r) => !has.has(r.userId)).map((r) => r.displayName);
+  const what = [
+    joined.length > 0 ? `${joined.join(', ')} joined` : '',
+    left.length > 0 ? `${left.join(', ')} left` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return `${what ? `${what}. ` : ''}New keys: epoch ${after.epoch}`;
 }
 
 /** The local microphone's level (0..1), from an AnalyserNode; undefined without Web Audio. */

@@ -99,6 +99,11 @@ const visible = (page: TestPage, selector: string) =>
     return !!e && e.offsetParent !== null;
   }, selector);
 
+/** Opens a side-panel pane with its control-bar button unless it is open already. */
+async function openPane(page: TestPage, pane: 'people' | 'security'): Promise<void> {
+  if (!(await visible(page, `#pane-${pane}`))) await click(page, `#${pane}-button`);
+}
+
 if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
   describe(TITLE, () => {
     let server: CanopyServer;
@@ -255,7 +260,7 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
       // The host sees the request (a badge on People, the lobby list) and admits.
       await until(async () => (await hook(host))?.lobby.length === 1, 15_000, 'the lobby list');
       await until(() => visible(host, '#lobby-dot'), 5_000, 'the lobby badge');
-      await click(host, '#people-button');
+      await openPane(host, 'people');
       expect(await text(host, '#lobby-list li .who span')).toBe('Gus Guest');
       await shot(host, 'host-lobby');
       await click(host, '#lobby-list button[data-action="admit"]');
@@ -286,7 +291,7 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
       await shot(host, 'meeting-host');
       await shot(guest, 'meeting-guest');
       const panel = async (page: TestPage) => {
-        if (!(await visible(page, '#pane-security'))) await click(page, '#security-button');
+        await openPane(page, 'security');
         return {
           epoch: await text(page, '#panel-epoch'),
           code: await page.evaluate(() =>
@@ -312,13 +317,40 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
       expect(a!.roster.some((r) => r?.startsWith('Participant'))).toBe(true);
       expect(await text(host, '#epoch')).toBe(a!.epoch);
       expect((await hook(host))?.warnings).toEqual([]);
+      expect(
+        await host.evaluate(() =>
+          document.getElementById('tab-security')?.getAttribute('aria-selected'),
+        ),
+      ).toBe('true');
       await shot(host, 'encryption-panel');
       console.log(`[app] both pages: epoch ${a!.epoch}, code ${a!.code.join(' ')}`);
     }, 60_000);
 
+    test('the host denies someone in the lobby: they see the not-let-in screen', async () => {
+      const dee = await browser.newPage();
+      const url = new URL(invite);
+      url.searchParams.set('name', 'Dee Denied');
+      await dee.goto(url.href);
+      await until(async () => (await hook(host))?.lobby.length === 1, 20_000, 'the lobby list');
+      await openPane(host, 'people');
+      await click(host, '#lobby-list button[data-action="deny"]');
+      const h = await until(
+        async () => {
+          const h = await hook(dee);
+          return h?.screen === 'error' ? h : undefined;
+        },
+        20_000,
+        'the denied screen',
+      );
+      expect(h.outcome).toBe('denied');
+      expect(await text(dee, '#error-title')).toMatch(/not let in/i);
+      await until(async () => (await hook(host))?.lobby.length === 0, 10_000, 'an empty lobby');
+      await dee.close();
+    }, 60_000);
+
     test('the host removes the participant by clicking: the participant sees the removed screen, the host the next epoch', async () => {
       const before = BigInt(await text(host, '#panel-epoch'));
-      await click(host, '#people-button');
+      await openPane(host, 'people');
       const guestId = (await hook(guest))!.userId!;
       await click(host, `#people-list li[data-user-id="${guestId}"] button[data-action="remove"]`);
       const g = await until(
@@ -332,7 +364,7 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
       expect(g.outcome).toBe('removed');
       expect(await text(guest, '#error-title')).toMatch(/removed/i);
       await shot(guest, 'error-removed');
-      await click(host, '#security-button');
+      await openPane(host, 'security');
       const after = await until(
         async () => {
           const e = BigInt((await text(host, '#panel-epoch')) || '0');
@@ -350,7 +382,7 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
     }, 60_000);
 
     test('a locked meeting turns a newcomer away with the locked screen', async () => {
-      await click(host, '#people-button');
+      await openPane(host, 'people');
       await click(host, '#lock-toggle');
       expect(await text(host, '#lock-toggle span')).toBe('Meeting locked');
       const late = await browser.newPage();
@@ -385,6 +417,37 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
       expect(h.outcome).toBe('ended');
       await host.close();
     }, 60_000);
+
+    test('a dropped connection shows the reconnect screen, and reconnecting joins again', async () => {
+      const link = new URL((await server.links.create(server.url)).participantLink);
+      link.searchParams.set('name', 'Rei Reconnect');
+      const page = await browser.newPage();
+      await page.goto(link.href);
+      await until(async () => (await hook(page))?.state === 'joined', 30_000, 'the page to join');
+      // The network drops: the server loses every connection (only this page's is open).
+      for (const c of server.signaling.connections) c.close(1011, 'network lost');
+      const h = await until(
+        async () => {
+          const h = await hook(page);
+          return h?.screen === 'error' ? h : undefined;
+        },
+        20_000,
+        'the connection-lost screen',
+      );
+      expect(h.outcome).toBe('connection-lost');
+      expect(await text(page, '#error-title')).toBe('Connection lost');
+      await shot(page, 'error-connection-lost');
+      await click(page, '#error-actions button[data-action="reconnect"]');
+      await until(
+        async () => {
+          const h = await hook(page);
+          return h?.state === 'joined' && h.screen === 'meeting';
+        },
+        60_000,
+        'the page to join again',
+      );
+      await page.close();
+    }, 120_000);
 
     test('no page reported an uncaught error (nor a CSP violation)', () => {
       expect(pageErrors).toEqual([]);
