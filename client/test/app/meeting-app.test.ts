@@ -322,8 +322,46 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
           document.getElementById('tab-security')?.getAttribute('aria-selected'),
         ),
       ).toBe('true');
+      expect(
+        await host.evaluate(() =>
+          document.getElementById('tab-people')?.getAttribute('aria-selected'),
+        ),
+      ).toBe('false');
       await shot(host, 'encryption-panel');
       console.log(`[app] both pages: epoch ${a!.epoch}, code ${a!.code.join(' ')}`);
+    }, 60_000);
+
+    test("a speaking ring from the receivers' audio levels; camera off and on again reaches the other page", async () => {
+      // Chromium's fake microphone beeps: the guest's tile on the host page lights up.
+      await until(
+        () => host.evaluate(() => !!document.querySelector('.tile.speaking:not(.local)')),
+        15_000,
+        "the guest's tile to show speaking",
+      );
+      await click(guest, '#cam-toggle');
+      expect(
+        await guest.evaluate(() =>
+          document.getElementById('cam-toggle')?.getAttribute('aria-pressed'),
+        ),
+      ).toBe('false');
+      // No frames come: the host's tile for the guest shows the avatar, not a frozen picture.
+      await until(
+        () => host.evaluate(() => document.querySelectorAll('.tile.live:not(.local)').length === 0),
+        15_000,
+        "the guest's tile to stop showing video",
+      );
+      await shot(host, 'meeting-camera-off');
+      await click(guest, '#cam-toggle');
+      // Frames come again, decrypted under the same SFrame context (its counter went on).
+      await until(
+        () => host.evaluate(() => document.querySelectorAll('.tile.live:not(.local)').length === 1),
+        20_000,
+        "the guest's video to come back",
+      );
+      await click(guest, '#mic-toggle');
+      expect(await text(guest, '#mic-toggle .label')).toBe('Unmute');
+      await click(guest, '#mic-toggle');
+      expect(await text(guest, '#mic-toggle .label')).toBe('Mute');
     }, 60_000);
 
     test('the host denies someone in the lobby: they see the not-let-in screen', async () => {
