@@ -5,6 +5,7 @@
  * meeting.
  */
 import { $, copyText } from './dom.js';
+import { cleanName } from './link.js';
 
 interface Created {
   meetingId: string;
@@ -42,7 +43,7 @@ export function setupLanding(): void {
   const error = $('create-error');
   form.onsubmit = (event) => {
     event.preventDefault();
-    const name = nameInput.value.trim().slice(0, 64);
+    const name = cleanName(nameInput.value);
     if (!name) return;
     localStorage.setItem('canopy.name', name);
     button.disabled = true;

@@ -29,7 +29,7 @@ export function parseLocation(url: URL): ParsedLocation {
     return { kind: 'bad-link', meetingId, missing: 'token' };
   const asPublicKey = base64url(new URLSearchParams(url.hash.slice(1)).get('as'));
   if (!asPublicKey) return { kind: 'bad-link', meetingId, missing: 'as-key' };
-  const name = (url.searchParams.get('name') ?? '').trim().slice(0, 64);
+  const name = cleanName(url.searchParams.get('name') ?? '');
   const transform = url.searchParams.get('transform');
   return {
     kind: 'meeting',
@@ -52,4 +52,14 @@ export function base64url(text: string | null): Uint8Array | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A display name as the server accepts it: no control characters, trimmed, at most 64 characters. */
+export function cleanName(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .trim()
+    .slice(0, 64)
+    .trim();
 }

@@ -23,7 +23,7 @@ import type { CanopyMeeting } from '../meeting.js';
 import { $, type ScreenId, showScreen } from './dom.js';
 import { FailureWindow } from './health.js';
 import { setupLanding } from './landing.js';
-import { type MeetingLink, parseLocation } from './link.js';
+import { cleanName, type MeetingLink, parseLocation } from './link.js';
 import { MeetingView } from './meeting-view.js';
 import {
   describeOutcome,
@@ -155,7 +155,7 @@ async function showJoin(link: MeetingLink): Promise<void> {
   nameInput.focus();
   $<HTMLFormElement>('join-form').onsubmit = (event) => {
     event.preventDefault();
-    const name = nameInput.value.trim().slice(0, 64);
+    const name = cleanName(nameInput.value);
     if (!name) return;
     localStorage.setItem('canopy.name', name);
     // A reload (reconnect) joins again under the same name.

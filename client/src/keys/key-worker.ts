@@ -164,6 +164,11 @@ function host(m: Extract<ToKeyWorker, { type: 'host' }>): void {
 // The page is untrusted too: only well-formed messages get through.
 scope.onmessage = (event) => {
   const m = parseToKeyWorker(event.data);
+  if (!m && (event.data as { type?: unknown } | null)?.type === 'start' && !participant) {
+    // the page waits for the first epoch: tell it rather than leave it waiting
+    post({ type: 'error', code: 'invalid-start', message: 'malformed start message' });
+    return;
+  }
   switch (m?.type) {
     case 'start':
       start(m);

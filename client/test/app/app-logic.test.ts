@@ -102,6 +102,13 @@ describe('parseLocation: the meeting link as the page sees it', () => {
     expect(long.kind === 'meeting' && long.link.name).toHaveLength(64);
   });
 
+  test('control characters leave the name (the server would refuse it)', () => {
+    const p = parseLocation(new URL(`http://h/m/abc?t=x&name=A%01d%7Fa%0A#as=${key}`));
+    expect(p.kind === 'meeting' && p.link.name).toBe('Ada');
+    const blank = parseLocation(new URL(`http://h/m/abc?t=x&name=%01%02#as=${key}`));
+    expect(blank.kind === 'meeting' && blank.link).not.toHaveProperty('name');
+  });
+
   test.each([
     ['no token', `http://h/m/abc#as=${key}`, 'token'],
     ['a token with other characters', `http://h/m/abc?t=a%20b#as=${key}`, 'token'],

@@ -484,6 +484,17 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
         60_000,
         'the page to join again',
       );
+      await click(page, '#leave-button');
+      const left = await until(
+        async () => {
+          const h = await hook(page);
+          return h?.screen === 'error' ? h : undefined;
+        },
+        10_000,
+        'the left screen',
+      );
+      expect(left.outcome).toBe('left');
+      expect(await visible(page, '#error-actions button[data-action="rejoin"]')).toBe(true);
       await page.close();
     }, 120_000);
 
