@@ -32,6 +32,14 @@ export interface MeetingViewOptions {
 
 /** Audio level (0..1) above which a tile shows its speaker as speaking. */
 const SPEAKING_LEVEL = 0.03;
+/** How long the speaking ring stays after the last loud moment. */
+const SPEAKING_HOLD_MS = 800;
+/**
+ * Media of someone with no verified MLS leaf: a warning once this long has
+ * passed (members apply the commit that adds someone before the SFU announces
+ * them, so a verified participant never waits this long).
+ */
+const UNVERIFIED_GRACE_MS = 3_000;
 /** A live video with no new frame for this long shows the avatar instead. */
 const STALL_MS = 2_500;
 
@@ -45,6 +53,12 @@ interface Tile {
   senderIndex: number;
   lastFrameAt: number;
   everLive: boolean;
+  /** performance.now() when its audio was last above SPEAKING_LEVEL. */
+  spokeAt: number;
+  /** performance.now() when the tile appeared. */
+  createdAt: number;
+  /** The name of the verified member this tile was matched to (kept when it leaves the group). */
+  verifiedName?: string;
 }
 
 export class MeetingView {
@@ -152,10 +166,17 @@ export class MeetingView {
     for (const [id, tile] of this.#tiles) {
       const entry = roster.find((r) => r.leafIndex === tile.senderIndex);
       const local = id === this.#o.meeting.participantId;
-      const name = entry?.displayName ?? (local ? this.#o.displayName : 'Unverified participant');
+      // A member removed from the group keeps its verified name until the SFU drops its tile.
+      if (entry) tile.verifiedName = entry.displayName;
+      const unverified = !entry && !tile.verifiedName && !!this.#epoch;
+      const name =
+        entry?.displayName ??
+        tile.verifiedName ??
+        (local ? this.#o.displayName : 'Unverified participant');
       tile.nameEl.textContent = name;
-      tile.roleEl.textContent = entry?.role === 'host' ? 'Host' : entry ? '' : 'not verified';
-      tile.root.classList.toggle('unverified', !entry && !!this.#epoch);
+      tile.roleEl.textContent =
+        entry?.role === 'host' ? 'Host' : entry ? '' : tile.verifiedName ? 'left' : 'not verified';
+      tile.root.classList.toggle('unverified', unverified);
       tile.avatarEl.textContent = avatar(name).textContent;
       tile.avatarEl.style.setProperty('--hue', avatar(name).style.getPropertyValue('--hue'));
     }
@@ -203,6 +224,8 @@ export class MeetingView {
       senderIndex,
       lastFrameAt: 0,
       everLive: false,
+      createdAt: performance.now(),
+      spokeAt: Number.NEGATIVE_INFINITY,
     };
     this.#tiles.set(participantId, tile);
     return tile;
@@ -272,7 +295,10 @@ export class MeetingView {
           ? (this.#localLevel?.() ?? 0)
           : 0
         : (levels.get(id) ?? 0);
-      tile.root.classList.toggle('speaking', level > SPEAKING_LEVEL);
+      const now = performance.now();
+      if (level > SPEAKING_LEVEL) tile.spokeAt = now;
+      // held a little after the last loud packet, so the ring does not flicker between words
+      tile.root.classList.toggle('speaking', now - tile.spokeAt < SPEAKING_HOLD_MS);
     }
   }
 
@@ -452,7 +478,12 @@ export class MeetingView {
     const roster = this.#epoch?.roster ?? [];
     const unverified = this.#epoch
       ? [...this.#tiles.values()]
-          .filter((t) => !roster.some((r) => r.leafIndex === t.senderIndex))
+          .filter(
+            (t) =>
+              !t.verifiedName &&
+              !roster.some((r) => r.leafIndex === t.senderIndex) &&
+              performance.now() - t.createdAt > UNVERIFIED_GRACE_MS,
+          )
           .map((t) => `participant #${t.senderIndex}`)
       : [];
     const warnings = assessHealth({

@@ -335,7 +335,7 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
       // Chromium's fake microphone beeps: the guest's tile on the host page lights up.
       await until(
         () => host.evaluate(() => !!document.querySelector('.tile.speaking:not(.local)')),
-        15_000,
+        30_000,
         "the guest's tile to show speaking",
       );
       await click(guest, '#cam-toggle');
@@ -415,6 +415,8 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
       expect(await host.evaluate(() => document.querySelectorAll('.tile:not(.local)').length)).toBe(
         0,
       );
+      // The removed member's tile went; nothing looked unverified on the way.
+      expect((await hook(host))?.warnings).toEqual([]);
       console.log(`[app] removal: epoch ${before} → ${after}`);
       await guest.close();
     }, 60_000);
