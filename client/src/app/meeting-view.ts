@@ -98,7 +98,8 @@ export class MeetingView {
     this.#localLevel = localAudioLevel(o.localStream);
     this.#wireControls();
     this.#timers.push(
-      setInterval(() => this.#speaking(), 250),
+      // 10 Hz: a receiver's level is its last packet's, so a slower poll misses short sounds
+      setInterval(() => this.#speaking(), 100),
       setInterval(() => this.#tick(), 1_000),
     );
     this.refresh();

@@ -188,6 +188,25 @@ if (withTools(TITLE, [chromiumTool(), mediasoupTestModule()])) {
       await page.close();
     });
 
+    test('an expired link shows the expired-link screen', async () => {
+      const link = new URL((await server.links.create(server.url, 1)).participantLink);
+      await new Promise((r) => setTimeout(r, 2_100));
+      link.searchParams.set('name', 'Tardy');
+      const page = await browser.newPage();
+      await page.goto(link.href);
+      const h = await until(
+        async () => {
+          const h = await hook(page);
+          return h?.screen === 'error' ? h : undefined;
+        },
+        20_000,
+        'the error screen',
+      );
+      expect(h.outcome).toBe('expired-link');
+      expect(await text(page, '#error-title')).toMatch(/expired/i);
+      await page.close();
+    });
+
     test('a browser without encoded transforms is told it cannot join', async () => {
       const real = (await server.links.create(server.url)).participantLink;
       const page = await browser.newPage();
