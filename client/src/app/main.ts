@@ -210,13 +210,17 @@ async function join(
     page.role = id.role;
     page.userId = id.userId;
   });
-  keys.on('lobby', () =>
+  keys.on('lobby', () => {
     waiting(
       'Waiting for the host to let you in',
       `You asked to join as ${displayName}. You will join as soon as a host admits you.`,
       leave,
-    ),
-  );
+    );
+    if (prefs.cam && stream && stream.getVideoTracks().length > 0) {
+      $<HTMLVideoElement>('waiting-preview').srcObject = new MediaStream(stream.getVideoTracks());
+      $('waiting-preview-box').hidden = false;
+    }
+  });
   keys.on('lobby-list', (entries) => {
     page.lobby = entries;
     view?.setLobby(entries);
@@ -258,6 +262,7 @@ async function join(
     return;
   }
   if (page.outcome) return;
+  $('waiting-preview-box').hidden = true;
   waiting('Joining securely…', 'Connecting your camera and microphone, encrypted end to end.');
   let meeting: CanopyMeeting;
   try {

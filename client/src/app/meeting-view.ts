@@ -332,9 +332,12 @@ export class MeetingView {
     $('mic-toggle').onclick = () => void this.setSending('audio', !this.#sending.audio);
     $('cam-toggle').onclick = () => void this.setSending('video', !this.#sending.video);
     $('leave-button').onclick = () => o.onLeave();
-    const invite = sessionStorage.getItem(inviteKey(o.meetingId));
+    // A host's invite is the participant link its tab created; a participant's own link is one.
+    const invite = o.isHost
+      ? sessionStorage.getItem(inviteKey(o.meetingId))
+      : participantInvite(location.href);
     const inviteButton = $('invite-button');
-    inviteButton.hidden = !(o.isHost && invite);
+    inviteButton.hidden = !invite;
     inviteButton.onclick = () =>
       void copyText(invite ?? '').then((ok) =>
         toast(ok ? 'Invite link copied' : 'Could not copy the invite link'),
@@ -504,6 +507,14 @@ export class MeetingView {
     $('panel-frames').textContent =
       `${c.encrypted.toLocaleString()} encrypted · ${c.decrypted.toLocaleString()} decrypted · ${c.decryptFailed} failed`;
   }
+}
+
+/** The link a participant can pass on: its own, without its name or test options. */
+export function participantInvite(href: string): string {
+  const url = new URL(href);
+  url.searchParams.delete('name');
+  url.searchParams.delete('transform');
+  return url.href;
 }
 
 /** What a new epoch changed, in a sentence: who joined or left, and that the keys are new. */

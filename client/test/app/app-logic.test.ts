@@ -11,7 +11,7 @@ import {
   FailureWindow,
 } from '../../src/app/health.js';
 import { parseLocation } from '../../src/app/link.js';
-import { epochChange } from '../../src/app/meeting-view.js';
+import { epochChange, participantInvite } from '../../src/app/meeting-view.js';
 import { describeOutcome, outcomeOfRemoval, outcomeOfServerCode } from '../../src/app/outcomes.js';
 import { parseToKeyWorker } from '../../src/keys/messages.js';
 
@@ -203,4 +203,10 @@ test('a new epoch says who joined or left and that the keys changed', () => {
   expect(epochChange([ada], view(3n, [ada, bo]))).toBe('Bo joined. New keys: epoch 3');
   expect(epochChange([ada, bo], view(4n, [ada]))).toBe('Bo left. New keys: epoch 4');
   expect(epochChange([ada], view(5n, [ada]))).toBe('New keys: epoch 5');
+});
+
+test("a participant's invite is its own link without its name or test options", () => {
+  expect(
+    participantInvite('http://h/m/abc?t=x.y.z&name=Ada&transform=encoded-streams#as=KEY'),
+  ).toBe('http://h/m/abc?t=x.y.z#as=KEY');
 });
