@@ -12,6 +12,7 @@ import type { RosterEntry } from '../participant/participant.js';
 import { $, avatar, copyText, el, toast } from './dom.js';
 import { assessHealth, codeGroups, type FailureWindow } from './health.js';
 import { inviteKey } from './landing.js';
+import { epochChange, participantInvite } from './notices.js';
 
 export interface MeetingViewOptions {
   meeting: CanopyMeeting;
@@ -507,29 +508,6 @@ export class MeetingView {
     $('panel-frames').textContent =
       `${c.encrypted.toLocaleString()} encrypted · ${c.decrypted.toLocaleString()} decrypted · ${c.decryptFailed} failed`;
   }
-}
-
-/** The link a participant can pass on: its own, without its name or test options. */
-export function participantInvite(href: string): string {
-  const url = new URL(href);
-  url.searchParams.delete('name');
-  url.searchParams.delete('transform');
-  return url.href;
-}
-
-/** What a new epoch changed, in a sentence: who joined or left, and that the keys are new. */
-export function epochChange(before: readonly RosterEntry[], after: EpochView): string {
-  const had = new Set(before.map((r) => r.userId));
-  const has = new Set(after.roster.map((r) => r.userId));
-  const joined = after.roster.filter((r) => !had.has(r.userId)).map((r) => r.displayName);
-  const left = before.filter((r) => !has.has(r.userId)).map((r) => r.displayName);
-  const what = [
-    joined.length > 0 ? `${joined.join(', ')} joined` : '',
-    left.length > 0 ? `${left.join(', ')} left` : '',
-  ]
-    .filter(Boolean)
-    .join('; ');
-  return `${what ? `${what}. ` : ''}New keys: epoch ${after.epoch}`;
 }
 
 /** The local microphone's level (0..1), from an AnalyserNode; undefined without Web Audio. */

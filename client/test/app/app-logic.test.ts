@@ -11,7 +11,7 @@ import {
   FailureWindow,
 } from '../../src/app/health.js';
 import { parseLocation } from '../../src/app/link.js';
-import { epochChange, participantInvite } from '../../src/app/meeting-view.js';
+import { epochChange, participantInvite } from '../../src/app/notices.js';
 import { describeOutcome, outcomeOfRemoval, outcomeOfServerCode } from '../../src/app/outcomes.js';
 import { parseToKeyWorker } from '../../src/keys/messages.js';
 
