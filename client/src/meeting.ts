@@ -240,6 +240,8 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
     const producer = await transport.produce({
       track,
       stopTracks: false,
+      // paused: nothing is sent (no black or silent frames), the receivers' tiles see it stop
+      zeroRtpOnPause: true,
       onRtpSender: (sender) => {
         transformId = this.#e2ee.attachSender(sender, kind, context);
       },
@@ -249,6 +251,37 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
     producer.on('transportclose', () => this.#local.delete(producer.id));
     const { producer: _, ...info } = local;
     return info;
+  }
+
+  /**
+   * Pause or resume sending a published track (mute, camera off). The track
+   * keeps its SFrame context and counter: resuming never reuses a (key, KID, CTR).
+   */
+  async setPaused(producerId: string, paused: boolean): Promise<void> {
+    const local = this.#local.get(producerId);
+    if (!local) return;
+    if (paused) local.producer.pause();
+    else local.producer.resume();
+  }
+
+  /**
+   * The current audio level (0..1) of each remote participant's audio, read
+   * cheaply from the RTP receivers (RFC 6464, which SFrame leaves in clear).
+   */
+  audioLevels(): Map<string, number> {
+    const levels = new Map<string, number>();
+    for (const remote of this.#remote.values()) {
+      if (remote.kind !== 'audio') continue;
+      const receiver = this.#consumers.get(remote.consumerId)?.rtpReceiver;
+      let level = 0;
+      // a level is current only shortly after its packet (engines differ on the clock)
+      const fresh = (t: number) =>
+        Math.abs(performance.now() - t) < 1_000 || Math.abs(Date.now() - t) < 1_000;
+      for (const s of receiver?.getSynchronizationSources?.() ?? [])
+        if (fresh(s.timestamp)) level = Math.max(level, s.audioLevel ?? 0);
+      levels.set(remote.participantId, Math.max(levels.get(remote.participantId) ?? 0, level));
+    }
+    return levels;
   }
 
   /** Stop sending a published track. */

@@ -1,31 +1,57 @@
 /**
- * The meeting page: /m/<meetingId>?t=<token>&name=<display name>#as=<AS key>
- * (a meeting link) joins that meeting's MLS group in the key worker, then its
- * media on the same connection, sends camera and microphone, and shows
- * everyone's video. Media keys are each MLS epoch's, handed by the key worker
- * to the SFrame transform worker; this thread sees the epoch number and the
- * security code, never a key. For tests, `?transform=` forces
- * `script-transform` or `encoded-streams`.
+ * The meeting app. `/` is the landing page (start a meeting, copy its invite
+ * link); a meeting link `/m/<meetingId>?t=<token>[&name=<name>]#as=<AS key>`
+ * asks for a name (joins at once when `?name=` gives one), waits in the lobby
+ * while a host decides, then shows the meeting: the video grid, the controls,
+ * the people and encryption panels and, for hosts, the lobby and host actions.
  *
- * `window.canopy` exposes the meeting, the epoch and a few timings for
- * diagnostics and the browser tests.
+ * Keys: the key worker (keys/) is this page's MLS member and owns the one
+ * connection; it hands each epoch's media keys to the SFrame transform worker
+ * over a port this thread gives away. This thread sees epoch numbers, the
+ * verified roster, the security code and the lobby list, never a key.
+ *
+ * `window.canopy` exposes the meeting, the epoch, the screen and a few timings
+ * for diagnostics and the browser tests. For tests, `?transform=` forces
+ * `script-transform` or `encoded-streams`.
  */
 
 // First: zod must be jitless before any schema is built (see zod-jitless.ts).
 import './zod-jitless.js';
-import type { TransformMode } from '../e2ee/transforms.js';
-import { type EpochView, KeyWorker } from '../keys/keys.js';
-import { CanopyMeeting, type RemoteTrack } from '../meeting.js';
-import { SignalingClient } from '../signaling.js';
+import { detectTransformMode } from '../e2ee/transforms.js';
+import { type EpochView, KeyWorker, KeyWorkerStartError, type LobbyEntry } from '../keys/keys.js';
+import type { CanopyMeeting } from '../meeting.js';
+import { $, type ScreenId, showScreen } from './dom.js';
+import { FailureWindow } from './health.js';
+import { setupLanding } from './landing.js';
+import { cleanName, type MeetingLink, parseLocation } from './link.js';
+import { MeetingView } from './meeting-view.js';
+import {
+  describeOutcome,
+  type Outcome,
+  outcomeOfRemoval,
+  outcomeOfServerCode,
+} from './outcomes.js';
+import { joinMedia } from './session.js';
 
 interface PageState {
   state: 'starting' | 'joined' | 'failed' | 'closed';
+  /** The screen on show. */
+  screen: ScreenId;
+  /** Why the page left (or never entered) the meeting. */
+  outcome?: Outcome;
   error?: string;
   meeting?: CanopyMeeting;
+  /** This participant's role from its verified credential. */
+  role?: string;
+  userId?: string;
   /** The MLS epoch in force here, its security code and verified roster (no key). */
   epoch?: EpochView;
   /** The last epoch the DS switched senders to. */
   switchedEpoch?: bigint;
+  /** Hosts: who waits in the lobby. */
+  lobby: LobbyEntry[];
+  /** The encryption panel's warnings now. */
+  warnings: string[];
   /** performance.now() when joining started. */
   joinStartedAt: number;
   /** Milliseconds from a remote video track's arrival to its first rendered frame, by producer id. */
@@ -40,226 +66,285 @@ declare global {
   }
 }
 
-const page: PageState = { state: 'starting', joinStartedAt: performance.now(), firstFrameMs: {} };
+const page: PageState = {
+  state: 'starting',
+  screen: 'waiting',
+  joinStartedAt: performance.now(),
+  firstFrameMs: {},
+  lobby: [],
+  warnings: [],
+};
 window.canopy = page;
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-function setStatus(text: string): void {
-  $('status').textContent = text;
+function show(screen: ScreenId): void {
+  page.screen = screen;
+  showScreen(screen);
 }
 
-function tile(id: string, name: string, local = false): HTMLElement {
-  let el = document.getElementById(`tile-${id}`);
-  if (!el) {
-    el = document.createElement('div');
-    el.id = `tile-${id}`;
-    el.className = local ? 'tile local' : 'tile';
-    el.dataset.participantId = id;
-    const video = document.createElement('video');
-    video.autoplay = true;
-    video.playsInline = true;
-    video.muted = true; // audio plays through separate <audio> elements
-    const label = document.createElement('span');
-    label.className = 'name';
-    label.textContent = name;
-    el.append(video, label);
-    $('tiles').append(el);
+/** Ends the page's meeting (if any) on an error or closing screen; the first outcome wins. */
+function finish(outcome: Outcome, detail?: string): void {
+  if (page.outcome) return;
+  page.outcome = outcome;
+  page.state = page.state === 'joined' ? 'closed' : 'failed';
+  if (detail) page.error ??= detail;
+  else page.error ??= outcome;
+  cleanup?.();
+  const view = describeOutcome(outcome);
+  $('error-title').textContent = view.title;
+  $('error-text').textContent = view.text;
+  $('error-icon').className =
+    `big-icon ${view.icon === 'alert' ? '' : view.icon === 'lock' ? 'lock-icon' : 'info'}`;
+  $('error-detail').textContent = outcome === 'failed' && detail ? detail : '';
+  const actions = $('error-actions');
+  actions.replaceChildren();
+  for (const action of view.actions) {
+    const b = document.createElement(action === 'home' ? 'a' : 'button');
+    b.className = `button ${action === 'home' ? '' : 'primary'}`;
+    b.dataset.action = action;
+    if (b instanceof HTMLAnchorElement) {
+      b.href = '/';
+      b.textContent = 'Back to start';
+    } else {
+      b.type = 'button';
+      b.textContent =
+        action === 'reconnect' ? 'Reconnect' : action === 'rejoin' ? 'Rejoin' : 'Try again';
+      b.onclick = () => location.reload();
+    }
+    actions.append(b);
   }
-  return el;
+  show('error');
 }
 
-function showRemote(meeting: CanopyMeeting, remote: RemoteTrack): void {
-  const name =
-    meeting.participants.find((p) => p.participantId === remote.participantId)?.displayName ?? '?';
-  const el = tile(remote.participantId, name);
-  if (remote.kind === 'video') {
-    const video = el.querySelector('video')!;
-    video.dataset.producerId = remote.producerId;
-    video.srcObject = new MediaStream([remote.track]);
-    const arrived = performance.now();
-    video.requestVideoFrameCallback(() => {
-      const now = performance.now();
-      page.firstFrameMs[remote.producerId] ??= Math.round(now - arrived);
-      page.joinToFirstFrameMs ??= Math.round(now - page.joinStartedAt);
-    });
-  } else {
-    const audio = document.createElement('audio');
-    audio.autoplay = true;
-    audio.dataset.producerId = remote.producerId;
-    audio.srcObject = new MediaStream([remote.track]);
-    el.append(audio);
-    audio.play().catch(() => {
-      const button = $('enable-audio');
-      button.hidden = false;
-      button.onclick = () => {
-        for (const a of document.querySelectorAll('audio')) void a.play();
-        button.hidden = true;
-      };
-    });
+let cleanup: (() => void) | undefined;
+
+function waiting(title: string, text: string, leave?: () => void): void {
+  $('waiting-title').textContent = title;
+  $('waiting-text').textContent = text;
+  const b = $<HTMLButtonElement>('waiting-leave');
+  b.hidden = !leave;
+  if (leave) b.onclick = leave;
+  show('waiting');
+}
+
+/** Asks for a name and shows the camera before joining. */
+async function showJoin(link: MeetingLink): Promise<void> {
+  show('join');
+  const nameInput = $<HTMLInputElement>('join-name');
+  nameInput.value = link.name ?? localStorage.getItem('canopy.name') ?? '';
+  const prefs = { mic: true, cam: true };
+  let stream: MediaStream | undefined;
+  const preview = $<HTMLVideoElement>('join-preview');
+  try {
+    stream = await getMedia();
+    preview.srcObject = new MediaStream(stream.getVideoTracks());
+    preview.parentElement!.classList.add('live');
+  } catch {
+    $('join-preview-off').textContent = 'No camera access: allow it in the address bar';
   }
+  const toggle = (id: string, key: 'mic' | 'cam', on: string, off: string) => {
+    const b = $<HTMLButtonElement>(id);
+    b.onclick = () => {
+      prefs[key] = !prefs[key];
+      b.setAttribute('aria-pressed', String(prefs[key]));
+      b.textContent = prefs[key] ? on : off;
+      if (key === 'cam') preview.parentElement!.classList.toggle('live', prefs.cam && !!stream);
+    };
+  };
+  toggle('join-mic', 'mic', 'Microphone on', 'Microphone off');
+  toggle('join-cam', 'cam', 'Camera on', 'Camera off');
+  nameInput.focus();
+  $<HTMLFormElement>('join-form').onsubmit = (event) => {
+    event.preventDefault();
+    const name = cleanName(nameInput.value);
+    if (!name) return;
+    localStorage.setItem('canopy.name', name);
+    // A reload (reconnect) joins again under the same name.
+    const url = new URL(location.href);
+    url.searchParams.set('name', name);
+    history.replaceState(null, '', url.href);
+    void join(link, name, prefs, stream);
+  };
 }
 
-function dropRemote(remote: RemoteTrack): void {
-  const el = document.getElementById(`tile-${remote.participantId}`);
-  if (!el) return;
-  if (remote.kind === 'video') {
-    const video = el.querySelector('video');
-    if (video?.dataset.producerId === remote.producerId) video.srcObject = null;
-  } else {
-    el.querySelector(`audio[data-producer-id="${CSS.escape(remote.producerId)}"]`)?.remove();
-  }
-}
-
-function showEpoch(view: EpochView): void {
-  page.epoch = view;
-  $('epoch').textContent = `epoch ${view.epoch}`;
-  $('security-code').textContent = view.securityCode;
-}
-
-async function start(
-  meetingId: string,
-  token: string,
-  asPublicKey: Uint8Array,
-  displayName: string,
-  mode?: TransformMode,
-): Promise<void> {
-  $('meeting-name').textContent = meetingId;
-  setStatus('asking for camera and microphone…');
-  const stream = await navigator.mediaDevices.getUserMedia({
+function getMedia(): Promise<MediaStream> {
+  return navigator.mediaDevices.getUserMedia({
     audio: true,
     video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15 } },
   });
-  setStatus('joining…');
+}
+
+/** Joins the meeting's MLS group (key worker), then its media. */
+async function join(
+  link: MeetingLink,
+  displayName: string,
+  prefs: { mic: boolean; cam: boolean },
+  preview?: MediaStream,
+): Promise<void> {
+  waiting('Joining securely…', 'Verifying identities and joining the encrypted group.');
+  let stream = preview;
+  try {
+    stream ??= await getMedia();
+  } catch (e) {
+    finish('no-media', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    return;
+  }
   page.joinStartedAt = performance.now();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   // Keys travel key worker → transform worker on this channel; this thread keeps neither end.
   const channel = new MessageChannel();
   const keys = new KeyWorker(new URL('./key-worker.js', import.meta.url));
-  keys.on('epoch', showEpoch);
+  const rejected: { what: string; message: string }[] = [];
+  let view: MeetingView | undefined;
+  cleanup = () => {
+    cleanup = undefined;
+    view?.close();
+    if (page.meeting && !page.meeting.closed) void page.meeting.leave();
+    keys.close();
+    for (const t of stream?.getTracks() ?? []) t.stop();
+  };
+  const leave = () => {
+    keys.leave();
+    finish('left');
+  };
+  keys.on('identity', (id) => {
+    page.role = id.role;
+    page.userId = id.userId;
+  });
+  keys.on('lobby', () => {
+    waiting(
+      'Waiting for the host to let you in',
+      `You asked to join as ${displayName}. You will join as soon as a host admits you.`,
+      leave,
+    );
+    if (prefs.cam && stream && stream.getVideoTracks().length > 0) {
+      $<HTMLVideoElement>('waiting-preview').srcObject = new MediaStream(stream.getVideoTracks());
+      $('waiting-preview-box').hidden = false;
+    }
+  });
+  keys.on('lobby-list', (entries) => {
+    page.lobby = entries;
+    view?.setLobby(entries);
+  });
+  keys.on('epoch', (e) => {
+    page.epoch = e;
+    view?.setEpoch(e);
+  });
   keys.on('switch', (epoch) => {
     page.switchedEpoch = epoch;
   });
-  keys.on('lobby', () => setStatus('waiting for a host to let you in…'));
-  keys.on('removed', (reason) => setStatus(`you are no longer in the meeting (${reason})`));
-  keys.on('ended', () => setStatus('the meeting has ended'));
+  keys.on('rejected', (what, message) => {
+    rejected.push({ what, message });
+    view?.refresh();
+  });
+  keys.on('removed', (reason) => finish(outcomeOfRemoval(reason), `removed: ${reason}`));
+  keys.on('ended', () => finish('ended'));
+  keys.on('error', (e) => {
+    // Fatal errors close the connection (and end the page there); others are a host action refused.
+    if (page.state === 'joined') view?.notify(e.message.replace(/^server-error: [a-z-]+: /, ''));
+  });
+  keys.on('closed', (code, reason) =>
+    finish('connection-lost', `connection closed (${code}${reason ? `: ${reason}` : ''})`),
+  );
   try {
     await keys.start({
       url: `${scheme}://${location.host}/ws`,
-      token,
+      token: link.token,
       displayName,
-      asPublicKey,
+      asPublicKey: link.asPublicKey,
       mediaKeys: channel.port1,
     });
   } catch (e) {
-    keys.close();
-    throw e;
+    if (e instanceof KeyWorkerStartError) {
+      const code = e.detail.serverCode;
+      const expired = code === 'invalid-link' && /expired/i.test(e.detail.message);
+      finish(expired ? 'expired-link' : outcomeOfServerCode(code), e.message);
+    } else finish('failed', e instanceof Error ? e.message : String(e));
+    return;
   }
+  if (page.outcome) return;
+  $('waiting-preview-box').hidden = true;
+  waiting('Joining securely…', 'Connecting your camera and microphone, encrypted end to end.');
   let meeting: CanopyMeeting;
   try {
-    meeting = await CanopyMeeting.join({
-      signaling: SignalingClient.over(keys.signaling()),
-      meetingId,
+    meeting = await joinMedia({
+      keys,
+      meetingId: link.meetingId,
       displayName,
       mediaKeys: channel.port2,
-      workerUrl: new URL('./e2ee-worker.js', import.meta.url),
-      ...(mode && { transformMode: mode }),
+      ...(link.transform && { transformMode: link.transform }),
     });
   } catch (e) {
-    keys.close();
-    throw e;
+    page.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    console.error(e);
+    finish('failed', page.error);
+    return;
+  }
+  if (page.outcome) {
+    void meeting.leave();
+    return;
   }
   page.meeting = meeting;
-  const local = tile(meeting.participantId, displayName, true).querySelector('video')!;
-  local.srcObject = new MediaStream(stream.getVideoTracks());
-  for (const remote of meeting.remoteTracks) showRemote(meeting, remote);
-  meeting.on('track', (remote) => showRemote(meeting, remote));
-  meeting.on('trackended', dropRemote);
-  meeting.on('participantleft', (id) => document.getElementById(`tile-${id}`)?.remove());
-  meeting.on('closed', (reason) => {
-    page.state = 'closed';
-    setStatus(reason);
-    keys.close();
+  view = new MeetingView({
+    meeting,
+    keys,
+    displayName,
+    meetingId: link.meetingId,
+    isHost: page.role === 'host',
+    userId: page.userId ?? '',
+    localStream: stream,
+    rejected,
+    failures: new FailureWindow(),
+    onFirstFrame: (producerId, ms) => {
+      page.firstFrameMs[producerId] ??= ms;
+      page.joinToFirstFrameMs ??= Math.round(performance.now() - page.joinStartedAt);
+    },
+    onWarnings: (w) => {
+      page.warnings = w;
+    },
+    onLeave: leave,
+    onEnd: () => keys.host('end'),
   });
-  for (const track of stream.getTracks()) await meeting.publish(track);
+  if (keys.current) view.setEpoch(keys.current);
+  view.setLobby(page.lobby);
+  meeting.on('closed', (reason) => {
+    if (/ended/.test(reason)) finish('ended', reason);
+    else if (!page.outcome) finish(reason === 'left' ? 'left' : 'connection-lost', reason);
+  });
+  show('meeting');
+  for (const track of stream.getTracks()) {
+    const local = await meeting.publish(track);
+    const on = track.kind === 'audio' ? prefs.mic : prefs.cam;
+    if (!on) await view.setSending(local.kind, false);
+  }
   page.state = 'joined';
-  setStatus(`in the meeting (leaf ${meeting.senderIndex})`);
-  setInterval(() => {
-    const c = meeting.frameCounters;
-    $('e2ee').textContent =
-      `SFrame (${meeting.transformMode}): ${c.encrypted} frames encrypted, ${c.decrypted} decrypted, ` +
-      `${c.decryptFailed} failed to decrypt`;
-  }, 1000);
   window.addEventListener('pagehide', () => {
     keys.leave();
     void meeting.leave();
   });
 }
 
-/** Creates a meeting (POST /api/meetings) and opens it as its host. */
-async function createMeeting(name: string): Promise<void> {
-  setStatus('creating a meeting…');
-  const res = await fetch('/api/meetings', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: '{}',
-  });
-  const body = (await res.json()) as { hostLink?: string; error?: { message: string } };
-  if (!res.ok || !body.hostLink) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
-  const link = new URL(body.hostLink);
-  link.searchParams.set('name', name);
-  location.href = link.href;
-}
-
 function main(): void {
-  const match = /^\/m\/([A-Za-z0-9_-]{1,64})\/?$/.exec(location.pathname);
-  const params = new URLSearchParams(location.search);
-  if (!match) {
-    const form = $<HTMLFormElement>('start');
-    form.hidden = false;
-    setStatus('');
-    form.onsubmit = (event) => {
-      event.preventDefault();
-      const name = String(new FormData(form).get('name') ?? '');
-      void createMeeting(name).catch((e: unknown) => {
-        setStatus(`could not create a meeting: ${e instanceof Error ? e.message : String(e)}`);
-      });
-    };
+  const where = parseLocation(new URL(location.href));
+  if (where.kind === 'landing') {
+    show('landing');
+    setupLanding();
     return;
   }
-  const name = (params.get('name') ?? '').trim() || `Guest ${Math.floor(Math.random() * 1000)}`;
-  const mode = params.get('transform');
-  const token = params.get('t');
-  const asPublicKey = base64url(new URLSearchParams(location.hash.slice(1)).get('as'));
-  if (!token || !asPublicKey) {
-    page.state = 'failed';
-    page.error = 'no-link';
-    setStatus('This page needs a meeting link: ask the host for one.');
+  if (where.kind === 'bad-link') {
+    finish('bad-link', `no ${where.missing === 'token' ? 'token (?t=)' : 'AS key (#as=)'}`);
     return;
   }
-  start(
-    match[1]!,
-    token,
-    asPublicKey,
-    name.slice(0, 64),
-    mode === 'encoded-streams' || mode === 'script-transform' ? mode : undefined,
-  ).catch((e: unknown) => {
-    page.state = 'failed';
-    page.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    setStatus(`could not join: ${page.error}`);
-    console.error(e);
-  });
+  const link = where.link;
+  if (!detectTransformMode() || (link.transform === 'encoded-streams' && !hasEncodedStreams())) {
+    finish('unsupported');
+    return;
+  }
+  if (link.name) void join(link, link.name, { mic: true, cam: true });
+  else void showJoin(link);
 }
 
-/** Decodes base64url (the AS key in the link's fragment); undefined if it is not. */
-function base64url(text: string | null): Uint8Array | undefined {
-  if (!text || !/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
-  try {
-    const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
+function hasEncodedStreams(): boolean {
+  return typeof RTCRtpSender !== 'undefined' && 'createEncodedStreams' in RTCRtpSender.prototype;
 }
 
 main();

@@ -17,11 +17,20 @@
  * index, verified roster and security code.
  */
 import { getCipherSuite } from '@canopy/shared/crypto';
-import { Participant, type WebSocketConstructor } from '../participant/participant.js';
-import type { FromKeyWorker, MediaKeyMessage, ToKeyWorker } from './messages.js';
+import {
+  Participant,
+  ParticipantError,
+  type WebSocketConstructor,
+} from '../participant/participant.js';
+import {
+  type FromKeyWorker,
+  type MediaKeyMessage,
+  parseToKeyWorker,
+  type ToKeyWorker,
+} from './messages.js';
 
 interface WorkerScope {
-  onmessage: ((event: MessageEvent<ToKeyWorker>) => void) | null;
+  onmessage: ((event: MessageEvent<unknown>) => void) | null;
   postMessage(message: FromKeyWorker): void;
 }
 const scope = globalThis as unknown as WorkerScope;
@@ -77,6 +86,19 @@ function start(m: Extract<ToKeyWorker, { type: 'start' }>): void {
     post({ type: 'identity', userId: id.userId, displayName: id.displayName, role: id.role }),
   );
   p.on('lobby', () => post({ type: 'lobby' }));
+  p.on('lobby-list', (entries) =>
+    post({
+      type: 'lobby-list',
+      entries: entries.map((e) => ({ userId: e.userId, displayName: e.displayName })),
+    }),
+  );
+  p.on('rejected', ({ what, error }) =>
+    post({
+      type: 'rejected',
+      what,
+      message: (error instanceof Error ? error.message : String(error)).slice(0, 300),
+    }),
+  );
   p.on('epoch', (info) => {
     // Keys first: by the time the page hears of the epoch, receivers hold it.
     toMedia({
@@ -99,22 +121,64 @@ function start(m: Extract<ToKeyWorker, { type: 'start' }>): void {
   });
   p.on('removed', ({ reason }) => post({ type: 'removed', reason }));
   p.on('ended', () => post({ type: 'ended' }));
-  p.on('error', (e) => post({ type: 'error', code: e.code, message: e.message }));
+  p.on('error', (e) =>
+    post({
+      type: 'error',
+      code: e.code,
+      message: e.message,
+      ...(e instanceof ParticipantError &&
+        e.serverCode !== undefined && { serverCode: e.serverCode }),
+    }),
+  );
   p.connect().catch(() => {
     // reported through the events above
   });
 }
 
+/** A host action, passed to the participant core (the DS checks the role). */
+function host(m: Extract<ToKeyWorker, { type: 'host' }>): void {
+  const p = participant;
+  if (!p) return;
+  switch (m.action) {
+    case 'admit':
+      if (m.userId) p.admit(m.userId);
+      return;
+    case 'deny':
+      if (m.userId) p.deny(m.userId);
+      return;
+    case 'remove':
+      if (m.userId) p.remove(m.userId);
+      return;
+    case 'lock':
+      p.lock();
+      return;
+    case 'unlock':
+      p.unlock();
+      return;
+    case 'end':
+      p.end();
+      return;
+  }
+}
+
+// The page is untrusted too: only well-formed messages get through.
 scope.onmessage = (event) => {
-  const m = event.data;
+  const m = parseToKeyWorker(event.data);
+  if (!m && (event.data as { type?: unknown } | null)?.type === 'start' && !participant) {
+    // the page waits for the first epoch: tell it rather than leave it waiting
+    post({ type: 'error', code: 'invalid-start', message: 'malformed start message' });
+    return;
+  }
   switch (m?.type) {
     case 'start':
       start(m);
       break;
     case 'signal':
-      if (typeof m.text !== 'string') return;
       if (socket?.readyState === 1) socket.send(m.text);
       else if (!socket || socket.readyState === 0) early.push(m.text);
+      break;
+    case 'host':
+      host(m);
       break;
     case 'leave':
       participant?.leave();

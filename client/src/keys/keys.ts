@@ -12,7 +12,20 @@
 import { Emitter } from '../emitter.js';
 import type { RosterEntry } from '../participant/participant.js';
 import type { SignalingTransport } from '../signaling.js';
-import type { FromKeyWorker, ToKeyWorker } from './messages.js';
+import type { FromKeyWorker, HostAction, ToKeyWorker } from './messages.js';
+
+/** Someone waiting in the lobby (hosts see them). */
+export interface LobbyEntry {
+  userId: string;
+  displayName: string;
+}
+
+/** Why the key worker stopped: `serverCode` is the server's code when it refused. */
+export interface KeyWorkerError {
+  code: string;
+  message: string;
+  serverCode?: string;
+}
 
 /** What the page knows of an epoch (no key). */
 export interface EpochView {
@@ -25,11 +38,15 @@ export interface EpochView {
 export type KeyWorkerEvents = {
   identity: [identity: { userId: string; displayName: string; role: string }];
   lobby: [];
+  /** Hosts: who waits in the lobby now. */
+  'lobby-list': [entries: LobbyEntry[]];
+  /** Something from the server was refused and changed nothing (see FromKeyWorker). */
+  rejected: [what: string, message: string];
   epoch: [epoch: EpochView];
   switch: [epoch: bigint];
   removed: [reason: string];
   ended: [];
-  error: [error: { code: string; message: string }];
+  error: [error: KeyWorkerError];
   closed: [code: number, reason: string];
 };
 
@@ -40,6 +57,14 @@ export interface KeyWorkerStart {
   asPublicKey: Uint8Array;
   /** The transform worker's end is given to FrameEncryption.attachKeys. */
   mediaKeys: MessagePort;
+}
+
+/** start() failed: the server refused, or the worker failed. */
+export class KeyWorkerStartError extends Error {
+  constructor(readonly detail: KeyWorkerError) {
+    super(`${detail.code}: ${detail.message}`);
+    this.name = 'KeyWorkerStartError';
+  }
 }
 
 export class KeyWorker extends Emitter<KeyWorkerEvents> {
@@ -71,7 +96,7 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
         this.on('epoch', (e) => settle(() => resolve(e))),
         this.on('removed', (r) => settle(() => reject(new Error(`removed: ${r}`)))),
         this.on('ended', () => settle(() => reject(new Error('the meeting has ended')))),
-        this.on('error', (e) => settle(() => reject(new Error(`${e.code}: ${e.message}`)))),
+        this.on('error', (e) => settle(() => reject(new KeyWorkerStartError(e)))),
         this.on('closed', (code) => settle(() => reject(new Error(`connection closed (${code})`)))),
       ];
       const settle = (f: () => void) => {
@@ -93,6 +118,15 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
     };
     this.#transport = transport;
     return transport;
+  }
+
+  /**
+   * A host action: admit or deny someone in the lobby, remove a member (the
+   * meeting rekeys at once), lock or unlock the meeting, end it for everyone.
+   * The server refuses it unless this member is an admitted host.
+   */
+  host(action: HostAction, userId?: string): void {
+    this.#post(userId === undefined ? { type: 'host', action } : { type: 'host', action, userId });
   }
 
   /** Leave the group (the DS removes this member; the connection then closes). */
@@ -129,6 +163,12 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
       case 'lobby':
         this.emit('lobby');
         return;
+      case 'lobby-list':
+        this.emit('lobby-list', m.entries);
+        return;
+      case 'rejected':
+        this.emit('rejected', m.what, m.message);
+        return;
       case 'epoch': {
         const view: EpochView = {
           epoch: m.epoch,
@@ -150,7 +190,11 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
         this.emit('ended');
         return;
       case 'error':
-        this.emit('error', { code: m.code, message: m.message });
+        this.emit('error', {
+          code: m.code,
+          message: m.message,
+          ...(m.serverCode !== undefined && { serverCode: m.serverCode }),
+        });
         return;
       case 'closed':
         this.#transport?.onclose?.(m.code, m.reason);

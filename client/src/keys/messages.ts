@@ -4,6 +4,7 @@
  * travel here), and the SFrame transform worker, which gets each epoch's
  * base key on a MessagePort the key worker holds (`MediaKeyMessage`).
  */
+import { DisplayName, type HostAction, Id } from '@canopy/shared/protocol';
 import type { RosterEntry } from '../participant/participant.js';
 
 /** Main thread → key worker. */
@@ -22,8 +23,66 @@ export type ToKeyWorker =
     }
   /** A JSON signaling message to send on the connection. */
   | { type: 'signal'; text: string }
+  /** A host action (the DS checks the role; the worker checks the shape). */
+  | { type: 'host'; action: HostAction; userId?: string }
   | { type: 'leave' }
   | { type: 'close' };
+
+/** What a host can do from the page. `admit`, `deny` and `remove` name a user id. */
+export type { HostAction };
+
+const HOST_ACTIONS: readonly HostAction[] = ['admit', 'deny', 'remove', 'lock', 'unlock', 'end'];
+const TARGETED: ReadonlySet<HostAction> = new Set(['admit', 'deny', 'remove']);
+
+/** Longest JSON signaling message the page may relay (the server's own cap is lower). */
+export const MAX_SIGNAL_LENGTH = 1 << 20;
+
+/**
+ * Checks a message from the page: the key worker treats the page as
+ * untrusted too, so anything not exactly one of `ToKeyWorker` is dropped
+ * (undefined). Returns a fresh object holding only the known fields.
+ */
+export function parseToKeyWorker(data: unknown): ToKeyWorker | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const m = data as Record<string, unknown>;
+  switch (m.type) {
+    case 'start': {
+      const { url, token, displayName, asPublicKey, mediaKeys } = m;
+      if (typeof url !== 'string' || !/^wss?:\/\//.test(url) || url.length > 2048) return undefined;
+      if (typeof token !== 'string' || token.length === 0 || token.length > 8192) return undefined;
+      if (typeof displayName !== 'string' || !DisplayName.safeParse(displayName).success)
+        return undefined;
+      if (
+        !(asPublicKey instanceof Uint8Array) ||
+        asPublicKey.length === 0 ||
+        asPublicKey.length > 256
+      )
+        return undefined;
+      if (typeof MessagePort === 'undefined' || !(mediaKeys instanceof MessagePort))
+        return undefined;
+      return { type: 'start', url, token, displayName, asPublicKey, mediaKeys };
+    }
+    case 'signal':
+      return typeof m.text === 'string' && m.text.length <= MAX_SIGNAL_LENGTH
+        ? { type: 'signal', text: m.text }
+        : undefined;
+    case 'host': {
+      const action = HOST_ACTIONS.find((a) => a === m.action);
+      if (!action) return undefined;
+      if (!TARGETED.has(action))
+        return m.userId === undefined ? { type: 'host', action } : undefined;
+      return typeof m.userId === 'string' && Id.safeParse(m.userId).success
+        ? { type: 'host', action, userId: m.userId }
+        : undefined;
+    }
+    case 'leave':
+      return { type: 'leave' };
+    case 'close':
+      return { type: 'close' };
+    default:
+      return undefined;
+  }
+}
 
 /** Key worker → main thread: what the page may know (never key bytes). */
 export type FromKeyWorker =
@@ -33,6 +92,13 @@ export type FromKeyWorker =
   | { type: 'signal'; text: string }
   | { type: 'identity'; userId: string; displayName: string; role: string }
   | { type: 'lobby' }
+  /** Hosts: who waits in the lobby (user id and the name they gave). */
+  | { type: 'lobby-list'; entries: { userId: string; displayName: string }[] }
+  /**
+   * Something from the server was refused and changed nothing (a member whose
+   * credential does not verify, a commit or Welcome that could not be processed).
+   */
+  | { type: 'rejected'; what: string; message: string }
   /** An epoch was applied (its keys went to the transform worker, not here). */
   | {
       type: 'epoch';
@@ -44,7 +110,8 @@ export type FromKeyWorker =
   | { type: 'switch'; epoch: bigint }
   | { type: 'removed'; reason: string }
   | { type: 'ended' }
-  | { type: 'error'; code: string; message: string }
+  /** `serverCode`: the server's error code when the server refused (e.g. `invalid-link`). */
+  | { type: 'error'; code: string; message: string; serverCode?: string }
   | { type: 'closed'; code: number; reason: string };
 
 /** Key worker → transform worker, on the media-keys port. */

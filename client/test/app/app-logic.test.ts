@@ -1,0 +1,212 @@
+// The meeting app's logic that needs no browser: the key worker's check of
+// the page's messages (the page is untrusted), the meeting link parser, the
+// encryption panel's warnings, the error screens' mapping, and the sentence a
+// new epoch shows.
+import { describe, expect, test } from 'vitest';
+import {
+  assessHealth,
+  codeGroups,
+  FAILURE_WARN_THRESHOLD,
+  FAILURE_WINDOW_MS,
+  FailureWindow,
+} from '../../src/app/health.js';
+import { parseLocation } from '../../src/app/link.js';
+import { epochChange, participantInvite } from '../../src/app/notices.js';
+import { describeOutcome, outcomeOfRemoval, outcomeOfServerCode } from '../../src/app/outcomes.js';
+import { parseToKeyWorker } from '../../src/keys/messages.js';
+
+describe('parseToKeyWorker: the key worker drops anything from the page that is not exactly a message', () => {
+  const port = () => new MessageChannel().port1;
+  const start = () => ({
+    type: 'start',
+    url: 'ws://127.0.0.1:8080/ws',
+    token: 'a.b.c',
+    displayName: 'Ada',
+    asPublicKey: new Uint8Array(32),
+    mediaKeys: port(),
+  });
+
+  test('well-formed messages pass, with only their known fields', () => {
+    const s = start();
+    const parsed = parseToKeyWorker({ ...s, extra: 'dropped' });
+    expect(parsed).toEqual(s);
+    expect(parsed).not.toHaveProperty('extra');
+    expect(parseToKeyWorker({ type: 'signal', text: '{}' })).toEqual({
+      type: 'signal',
+      text: '{}',
+    });
+    expect(parseToKeyWorker({ type: 'host', action: 'admit', userId: 'u_1-x' })).toEqual({
+      type: 'host',
+      action: 'admit',
+      userId: 'u_1-x',
+    });
+    expect(parseToKeyWorker({ type: 'host', action: 'lock' })).toEqual({
+      type: 'host',
+      action: 'lock',
+    });
+    expect(parseToKeyWorker({ type: 'leave' })).toEqual({ type: 'leave' });
+    expect(parseToKeyWorker({ type: 'close' })).toEqual({ type: 'close' });
+    for (const p of Object.values(s)) if (p instanceof MessagePort) p.close();
+  });
+
+  test.each([
+    ['not an object', 'start'],
+    ['null', null],
+    ['an unknown type', { type: 'keys' }],
+    ['a signal that is not text', { type: 'signal', text: new Uint8Array(3) }],
+    ['an oversized signal', { type: 'signal', text: 'x'.repeat((1 << 20) + 1) }],
+    ['an unknown host action', { type: 'host', action: 'promote', userId: 'u' }],
+    ['admit without a user', { type: 'host', action: 'admit' }],
+    ['remove with a malformed user', { type: 'host', action: 'remove', userId: 'a b' }],
+    ['remove with a long user', { type: 'host', action: 'remove', userId: 'u'.repeat(65) }],
+    ['lock naming a user', { type: 'host', action: 'lock', userId: 'u' }],
+  ])('drops %s', (_what, data) => {
+    expect(parseToKeyWorker(data)).toBeUndefined();
+  });
+
+  test.each([
+    ['an http URL', { url: 'http://x/ws' }],
+    ['no token', { token: '' }],
+    ['an empty name', { displayName: '' }],
+    ['an AS key that is not bytes', { asPublicKey: 'AAAA' }],
+    ['no media-keys port', { mediaKeys: {} }],
+  ])('drops a start with %s', (_what, change) => {
+    expect(parseToKeyWorker({ ...start(), ...change })).toBeUndefined();
+  });
+});
+
+describe('parseLocation: the meeting link as the page sees it', () => {
+  const key = Buffer.alloc(32, 7).toString('base64url');
+
+  test('the landing page, a whole link, and its parts', () => {
+    expect(parseLocation(new URL('http://h/'))).toEqual({ kind: 'landing' });
+    const p = parseLocation(
+      new URL(`http://h/m/abc_1?t=x.y.z&name=%20Ada%20&transform=encoded-streams#as=${key}`),
+    );
+    expect(p.kind).toBe('meeting');
+    if (p.kind !== 'meeting') return;
+    expect(p.link).toMatchObject({
+      meetingId: 'abc_1',
+      token: 'x.y.z',
+      name: 'Ada',
+      transform: 'encoded-streams',
+    });
+    expect([...p.link.asPublicKey]).toEqual([...Buffer.alloc(32, 7)]);
+  });
+
+  test('no name, an unknown transform: neither is set; a long name is cut to 64', () => {
+    const p = parseLocation(new URL(`http://h/m/abc?t=x&transform=none#as=${key}`));
+    expect(p.kind === 'meeting' && p.link).not.toHaveProperty('name');
+    expect(p.kind === 'meeting' && p.link).not.toHaveProperty('transform');
+    const long = parseLocation(new URL(`http://h/m/abc?t=x&name=${'n'.repeat(100)}#as=${key}`));
+    expect(long.kind === 'meeting' && long.link.name).toHaveLength(64);
+  });
+
+  test('control characters leave the name (the server would refuse it)', () => {
+    const p = parseLocation(new URL(`http://h/m/abc?t=x&name=A%01d%7Fa%0A#as=${key}`));
+    expect(p.kind === 'meeting' && p.link.name).toBe('Ada');
+    const blank = parseLocation(new URL(`http://h/m/abc?t=x&name=%01%02#as=${key}`));
+    expect(blank.kind === 'meeting' && blank.link).not.toHaveProperty('name');
+  });
+
+  test.each([
+    ['no token', `http://h/m/abc#as=${key}`, 'token'],
+    ['a token with other characters', `http://h/m/abc?t=a%20b#as=${key}`, 'token'],
+    ['no AS key', 'http://h/m/abc?t=x', 'as-key'],
+    ['an AS key that is not base64url', 'http://h/m/abc?t=x#as=a+b/', 'as-key'],
+  ])('%s is an incomplete link', (_what, url, missing) => {
+    expect(parseLocation(new URL(url))).toEqual({ kind: 'bad-link', meetingId: 'abc', missing });
+  });
+});
+
+describe('the encryption panel warnings', () => {
+  const ok = { unverified: [], rejected: [], recentFailures: 0, wrongSender: 0 };
+
+  test('none when all is well; a few failures at a switch are not a warning', () => {
+    expect(assessHealth(ok)).toEqual([]);
+    expect(assessHealth({ ...ok, recentFailures: FAILURE_WARN_THRESHOLD - 1 })).toEqual([]);
+  });
+
+  test('an unverified member, forged frames, refused changes, climbing failures', () => {
+    expect(assessHealth({ ...ok, unverified: ['participant #3'] })[0]).toMatch(
+      /Could not verify participant #3/,
+    );
+    expect(assessHealth({ ...ok, wrongSender: 2 })[0]).toMatch(/another member/);
+    expect(
+      assessHealth({ ...ok, rejected: [{ what: 'proposal', message: 'bad signature' }] })[0],
+    ).toMatch(/did not verify: bad signature/);
+    expect(assessHealth({ ...ok, rejected: [{ what: 'commit', message: 'x' }] })[0]).toMatch(
+      /re-adding/,
+    );
+    expect(assessHealth({ ...ok, recentFailures: FAILURE_WARN_THRESHOLD })[0]).toMatch(
+      /failed to decrypt/,
+    );
+  });
+
+  test('FailureWindow counts only the failures within the window', () => {
+    const w = new FailureWindow();
+    expect(w.sample(0, 0)).toBe(0);
+    expect(w.sample(10, 1_000)).toBe(10);
+    expect(w.sample(30, 5_000)).toBe(30);
+    // the sample at 0 leaves the window: counted from the one at 1 s
+    expect(w.sample(30, FAILURE_WINDOW_MS + 1_500)).toBe(20);
+    expect(w.sample(30, 3 * FAILURE_WINDOW_MS)).toBe(0);
+  });
+
+  test('the security code in groups; anything else is dropped', () => {
+    expect(codeGroups('12345 67890 00001')).toEqual(['12345', '67890', '00001']);
+    expect(codeGroups(' 12345  <b> ')).toEqual(['12345']);
+  });
+});
+
+describe('error screens', () => {
+  test('server codes and removal reasons map to screens', () => {
+    expect(outcomeOfServerCode('invalid-link')).toBe('invalid-link');
+    expect(outcomeOfServerCode('wrong-meeting')).toBe('invalid-link');
+    expect(outcomeOfServerCode('expired-link')).toBe('expired-link');
+    expect(outcomeOfServerCode('meeting-ended')).toBe('ended');
+    expect(outcomeOfServerCode(undefined)).toBe('failed');
+    expect(outcomeOfRemoval('locked')).toBe('locked');
+    expect(outcomeOfRemoval('denied')).toBe('denied');
+    expect(outcomeOfRemoval('removed')).toBe('removed');
+    expect(outcomeOfRemoval('timeout')).toBe('connection-lost');
+  });
+
+  test('a lost connection offers to reconnect; a removal does not', () => {
+    expect(describeOutcome('connection-lost').actions).toContain('reconnect');
+    expect(describeOutcome('removed').actions).not.toContain('reconnect');
+    expect(describeOutcome('locked').title).toMatch(/locked/);
+  });
+});
+
+test('a new epoch says who joined or left and that the keys changed', () => {
+  const ada = {
+    meetingId: 'm',
+    userId: 'a',
+    displayName: 'Ada',
+    role: 'host' as const,
+    leafIndex: 0,
+  };
+  const bo = {
+    meetingId: 'm',
+    userId: 'b',
+    displayName: 'Bo',
+    role: 'participant' as const,
+    leafIndex: 1,
+  };
+  const view = (epoch: bigint, roster: (typeof ada | typeof bo)[]) => ({
+    epoch,
+    leafIndex: 0,
+    securityCode: '',
+    roster,
+  });
+  expect(epochChange([ada], view(3n, [ada, bo]))).toBe('Bo joined. New keys: epoch 3');
+  expect(epochChange([ada, bo], view(4n, [ada]))).toBe('Bo left. New keys: epoch 4');
+  expect(epochChange([ada], view(5n, [ada]))).toBe('New keys: epoch 5');
+});
+
+test("a participant's invite is its own link without its name or test options", () => {
+  expect(
+    participantInvite('http://h/m/abc?t=x.y.z&name=Ada&transform=encoded-streams#as=KEY'),
+  ).toBe('http://h/m/abc?t=x.y.z#as=KEY');
+});
