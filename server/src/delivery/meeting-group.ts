@@ -79,6 +79,8 @@ export class MeetingGroup {
   readonly #ctx: MeetingContext;
   readonly #queue: SerialQueue;
   readonly #seats = new Map<string, Seat>();
+  /** Seats by signature key (hex): a hello is checked in O(1), not against every seat. */
+  readonly #seatsByKey = new Map<string, Seat>();
   readonly #schedule: CommitterSchedule;
   #validator: GroupValidator | undefined;
   #senderIndex = 0;
@@ -162,10 +164,10 @@ export class MeetingGroup {
       throw new DeliveryError('meeting-full', 'the meeting is full');
     // one signature key, one participant: the AS must not vouch for two users on one key
     const key = hex(seat.signatureKey);
-    for (const s of this.#seats.values())
-      if (hex(s.signatureKey) === key)
-        throw new DeliveryError('duplicate-user', 'this signature key is already in the meeting');
+    if (this.#seatsByKey.has(key))
+      throw new DeliveryError('duplicate-user', 'this signature key is already in the meeting');
     this.#seats.set(seat.userId, seat);
+    this.#seatsByKey.set(key, seat);
   }
 
   /** Queues a frame from a seat of this meeting. */
@@ -636,6 +638,7 @@ export class MeetingGroup {
     if (this.#seats.get(seat.userId) !== seat) return;
     clearTimeout(seat.graceTimer);
     this.#seats.delete(seat.userId);
+    this.#seatsByKey.delete(hex(seat.signatureKey));
     this.#ctx.emit('departed', { meetingId: this.id, userId: seat.userId, reason });
     this.#emitCounts();
     if (this.#seats.size === 0 && !this.#validator) this.#close();
@@ -772,12 +775,23 @@ export class MeetingGroup {
       this.#wake();
       return;
     }
-    const active = this.#activeMembers();
-    for (const block of [...this.#dirtyBlocks].sort((a, b) => a - b)) {
+    if (this.#dirtyBlocks.size === 0) return;
+    const byBlock = new Map<number, Seat[]>();
+    for (const s of this.#activeMembers()) {
+      if (this.#schedule.isDistrusted(s.userId)) continue;
+      const block = s.leaf! >> 2;
+      byBlock.set(block, [...(byBlock.get(block) ?? []), s]);
+    }
+    // Bit-reversed block order: the first self-updates land far apart and set
+    // the parent nodes near the root, so no early update encrypts to a blank
+    // half of the tree (ascending order made the first ones O(N)).
+    const width = Math.max(1, Math.ceil(Math.log2(Math.max(...this.#dirtyBlocks) + 1)));
+    const order = [...this.#dirtyBlocks].sort(
+      (a, b) => reverseBits(a, width) - reverseBits(b, width) || a - b,
+    );
+    for (const block of order) {
       this.#dirtyBlocks.delete(block);
-      const inBlock = active.filter(
-        (s) => s.leaf! >> 2 === block && !this.#schedule.isDistrusted(s.userId),
-      );
+      const inBlock = byBlock.get(block) ?? [];
       // prefer a member known to have applied the epoch
       const seat = inBlock.find((s) => this.#acks.has(s.userId)) ?? inBlock[0];
       if (!seat) continue;
@@ -883,6 +897,7 @@ export class MeetingGroup {
       if (s.connected) s.connection.close(NORMAL_CLOSE, 'meeting ended');
     }
     this.#seats.clear();
+    this.#seatsByKey.clear();
     if (this.#validator) {
       this.#validator = undefined;
       this.#persist(this.#ctx.store.drop(this.id));
@@ -954,4 +969,11 @@ function sameCredential(
   if (a.type !== b.type) return false;
   if (a.type === 'basic') return equal(a.identity!, b.identity!);
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** `n`'s lowest `width` bits in reverse order. */
+function reverseBits(n: number, width: number): number {
+  let r = 0;
+  for (let i = 0; i < width; i++) r = (r << 1) | ((n >> i) & 1);
+  return r;
 }
