@@ -177,12 +177,16 @@ export function recordPageTimes(): void {
     }
   };
   const local = new Set<string>();
-  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-  navigator.mediaDevices.getUserMedia = async (c) => {
-    const stream = await gum(c);
-    for (const t of stream.getTracks()) local.add(t.id);
-    return stream;
-  };
+  // (undefined where the document is not a secure context, e.g. the first about:blank)
+  const devices = navigator.mediaDevices as MediaDevices | undefined;
+  if (devices) {
+    const gum = devices.getUserMedia.bind(devices);
+    devices.getUserMedia = async (c) => {
+      const stream = await gum(c);
+      for (const t of stream.getTracks()) local.add(t.id);
+      return stream;
+    };
+  }
   const hooked = new WeakSet<HTMLVideoElement>();
   setInterval(() => {
     for (const video of document.querySelectorAll('video')) {
