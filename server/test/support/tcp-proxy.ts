@@ -1,14 +1,16 @@
-// A TCP proxy a test can cut: clients connect to `url`'s port and are piped
-// to the target; `cut()` destroys every piped connection at once, as a
-// network drop would (no WebSocket close frame, no FIN from the application),
-// and stops accepting new ones. Used to drop one browser page's connection to
-// the server while the others keep theirs.
+// A TCP proxy a test can break: clients connect to its port and are piped to
+// the target. `freeze()` stops forwarding and keeps the sockets open, as a
+// network that silently drops packets would (neither end learns anything);
+// `cut()` destroys every piped connection at once, as a reset connection
+// would (no WebSocket close frame), and refuses new ones. Used to drop one
+// browser page's connection to the server while the others keep theirs.
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 
 export class TcpProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #cut = false;
+  #frozen = false;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -33,9 +35,9 @@ export class TcpProxy {
     return a.port;
   }
 
-  /** Connections piped right now (each counts its two sockets once). */
-  get connections(): number {
-    return this.#sockets.size / 2;
+  /** Stops forwarding in both directions (bytes are read and dropped); the sockets stay open. */
+  freeze(): void {
+    this.#frozen = true;
   }
 
   /** Destroys every piped connection and refuses new ones. */
@@ -61,11 +63,16 @@ export class TcpProxy {
       s.on('error', () => {});
       s.on('close', () => {
         this.#sockets.delete(s);
+        // frozen, one end closing tells the other nothing (the network is gone)
+        if (this.#frozen && !this.#cut) return;
         client.destroy();
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    const forward = (to: Socket) => (chunk: Buffer) => {
+      if (!this.#frozen) to.write(chunk);
+    };
+    client.on('data', forward(upstream));
+    upstream.on('data', forward(client));
   }
 }
