@@ -8,8 +8,9 @@
 // with the host's keys). Measured and printed, never asserted: the removal
 // window (host's remove → the last frame the removed page decrypted) and a
 // joiner's first frame (host's admit → first decrypted and first rendered
-// frame). Then the lobby (deny), lock, a tampered link, a dropped connection
-// (the page's TCP connection cut by a proxy) and the end of the meeting.
+// frame). Then the lobby (deny), lock, a tampered and an expired link, a
+// dropped connection (silent, then reset, through a TCP proxy the test
+// breaks) and the end of the meeting.
 // rekey.test.ts runs it in Chromium, rekey-firefox.test.ts with Chromium and
 // Firefox pages in one meeting.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -653,6 +654,22 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       expect(server.meetings.get(meetingId)!.size).toBe(size);
       console.log(`[e2e] ${label(forger)} with a tampered link: "${s.status}" (${s.error})`);
       await pageOf(forger).close();
+    }, 60_000);
+
+    test('a page with an expired link for this meeting never gets in or gets media', async () => {
+      const late = { name: 'Expired', engine: options.outsider };
+      policy.set(late.name, 'admit');
+      const now = Math.floor(Date.now() / 1000);
+      const expired = await server.links.sign(meetingId, 'participant', now - 120, now - 60);
+      const size = server.meetings.get(meetingId)!.size;
+      await openPage(late, 'direct', expired);
+      const s = await outcome(late);
+      expect(s.error).toMatch(/invalid-link: this meeting link has expired/);
+      expect(s.counters).toBeUndefined();
+      expect(lobbySeen).not.toContain(late.name);
+      expect(server.meetings.get(meetingId)!.size).toBe(size);
+      console.log(`[e2e] ${label(late)} with an expired link: "${s.status}" (${s.error})`);
+      await pageOf(late).close();
     }, 60_000);
 
     test('a silent network loss: the server drops the page and rekeys; the page decrypts nothing new', async () => {
