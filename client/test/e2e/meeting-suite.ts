@@ -52,7 +52,7 @@ export interface MediaSuiteOptions {
   listenIp?: string;
 }
 
-interface Counters {
+export interface Counters {
   encrypted: number;
   decrypted: number;
   decryptFailed: number;
@@ -61,7 +61,7 @@ interface Counters {
   wrongSender: number;
 }
 
-interface Snapshot {
+export interface Snapshot {
   state: string;
   error?: string;
   /** The MLS epoch, security code and roster size the page shows (no key). */
@@ -90,7 +90,7 @@ interface Snapshot {
 }
 
 /** What a page's meeting reports: its tracks, their stats, SFrame counters. */
-async function snapshot(page: TestPage): Promise<Snapshot> {
+export async function snapshot(page: TestPage): Promise<Snapshot> {
   return page.evaluate(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: the page's debug handle (client/src/app/main.ts)
     const c = (window as any).canopy;
