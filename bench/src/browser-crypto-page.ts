@@ -11,7 +11,6 @@
 // Three libraries: @noble (what the code uses: getCipherSuite(1), the SFrame module),
 // libsodium-wrappers (X25519/Ed25519 as a CryptoProvider, noble for the rest) and
 // WebCrypto (asynchronous; CryptoKeys imported once, and imported on every call).
-import type { webcrypto } from 'node:crypto';
 import { getCipherSuite } from '@canopy/shared/crypto';
 import { MlsGroup, restoreKeyPackageBundle } from '@canopy/shared/mls';
 import {
@@ -29,7 +28,6 @@ import sodium from 'libsodium-wrappers';
 import { createSodiumProvider } from './browser-crypto-sodium.js';
 import { type BenchOptions, benchAsync } from './browser-crypto-timing.js';
 
-type CryptoKey = webcrypto.CryptoKey;
 type Bytes = Uint8Array<ArrayBuffer>;
 
 /** Median ns per operation, or null where a library has no such operation. */
@@ -58,6 +56,8 @@ export interface MlsRun {
 export type MlsProvider = 'noble' | 'libsodium';
 
 const subtle = globalThis.crypto.subtle;
+// The CryptoKey of whichever typings are in force (DOM's or Node's webcrypto).
+type CryptoKey = Awaited<ReturnType<typeof subtle.importKey>>;
 const u8 = (b: ArrayBuffer): Bytes => new Uint8Array(b);
 const buf = (b: Uint8Array): Bytes => b as Bytes;
 const same = (a: Uint8Array, b: Uint8Array) =>
