@@ -4,7 +4,7 @@
 //
 //   canopyBench.ready                       resolves once libsodium's WebAssembly is loaded
 //   canopyBench.info()                      user agent, libsodium version
-//   canopyBench.primitives(timing)          X25519 DH, Ed25519 sign/verify, HPKE open (suite 1)
+//   canopyBench.primitives(timing)          X25519 DH, Ed25519 sign/verify, HPKE open (suite 1), AES-GCM
 //   canopyBench.sframe({ sizes, timing })   SFrame encrypt/decrypt per frame
 //   canopyBench.mlsRun({ n, provider })     one join from Welcome + two commits processed
 //
@@ -253,6 +253,23 @@ async function primitives(timing: BenchOptions): Promise<PrimitiveRow[]> {
         info,
         sealed.ciphertext,
       ),
+  );
+
+  // The AEAD inside HPKE and MLS: every key is used about once, so key setup counts.
+  const key = noble.randomBytes(16);
+  const nonce = noble.randomBytes(12);
+  const ct = noble.aead.seal(key, nonce, EMPTY, pt);
+  const importAes = () => subtle.importKey('raw', buf(key), 'AES-GCM', false, ['decrypt']);
+  const aes = await importAes();
+  const webOpen = async (k: CryptoKey) =>
+    u8(await subtle.decrypt({ name: 'AES-GCM', iv: buf(nonce) }, k, buf(ct)));
+  check(same(await webOpen(aes), pt), 'WebCrypto AES-GCM disagrees with noble');
+  await row(
+    'AES-128-GCM open (32 B, one use per key)',
+    () => noble.aead.open(key, nonce, EMPTY, ct),
+    null, // libsodium's WebAssembly build has no AES
+    () => webOpen(aes),
+    async () => webOpen(await importAes()),
   );
   return rows;
 }
