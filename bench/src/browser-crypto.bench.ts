@@ -6,6 +6,7 @@
 //   npm run bench -- browser
 //   CANOPY_BENCH_BROWSERS=chromium npm run bench -- browser        one engine
 //   CANOPY_BENCH_BROWSER_MLS_SIZES=100,1000 CANOPY_BENCH_BROWSER_MLS_RUNS=3 ...
+//   CANOPY_BENCH_BROWSER_MLS_SIZES= npm run bench -- browser         no MLS (primitives, SFrame)
 //
 // Targets (issue 9, Chromium): at 1,000 members join ≤ 500 ms and commit
 // processing ≤ 10 ms; at 10,000 join ≤ 3 s; SFrame ≥ 100 MB/s on 30 kB frames.
@@ -25,7 +26,7 @@ const engines = list(process.env.CANOPY_BENCH_BROWSERS, 'chromium,firefox') as E
 const mlsSizes = list(process.env.CANOPY_BENCH_BROWSER_MLS_SIZES, '100,1000,10000').map(Number);
 const mlsRuns = Number(process.env.CANOPY_BENCH_BROWSER_MLS_RUNS ?? 5);
 const TIMING: BenchOptions = { runs: 11, minRunMs: 30 };
-const SFRAME_SIZES = [1_000, 10_000, 30_000];
+const SFRAME_SIZES = [100, 1_000, 10_000, 30_000]; // audio, then video frames
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
