@@ -11,7 +11,7 @@
 // Three libraries: @noble (what the code uses: getCipherSuite(1), the SFrame module),
 // libsodium-wrappers (X25519/Ed25519 as a CryptoProvider, noble for the rest) and
 // WebCrypto (asynchronous; CryptoKeys imported once, and imported on every call).
-import { getCipherSuite } from '@canopy/shared/crypto';
+import { createSodiumProvider, getCipherSuite } from '@canopy/shared/crypto';
 import { MlsGroup, restoreKeyPackageBundle } from '@canopy/shared/mls';
 import {
   decodeHeader,
@@ -25,7 +25,6 @@ import {
   decrypt as sframeDecrypt,
 } from '@canopy/shared/sframe';
 import sodium from 'libsodium-wrappers';
-import { createSodiumProvider } from './browser-crypto-sodium.js';
 import { type BenchOptions, benchAsync } from './browser-crypto-timing.js';
 
 type Bytes = Uint8Array<ArrayBuffer>;

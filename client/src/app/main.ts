@@ -43,6 +43,8 @@ interface PageState {
   meeting?: CanopyMeeting;
   /** This participant's role from its verified credential. */
   role?: string;
+  /** Which library runs MLS's X25519/Ed25519 in the key worker (libsodium unless it failed to load). */
+  mlsCrypto?: 'libsodium' | 'noble';
   userId?: string;
   /** The MLS epoch in force here, its security code and verified roster (no key). */
   epoch?: EpochView;
@@ -209,6 +211,7 @@ async function join(
   keys.on('identity', (id) => {
     page.role = id.role;
     page.userId = id.userId;
+    page.mlsCrypto = id.mlsCrypto;
   });
   keys.on('lobby', () => {
     waiting(

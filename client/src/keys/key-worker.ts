@@ -16,7 +16,8 @@
  * port it gave away); the main thread gets only the epoch number, leaf
  * index, verified roster and security code.
  */
-import { getCipherSuite } from '@canopy/shared/crypto';
+import { type CipherSuite, createSodiumProvider, getCipherSuite } from '@canopy/shared/crypto';
+import sodium from 'libsodium-wrappers';
 import {
   Participant,
   ParticipantError,
@@ -49,8 +50,30 @@ function toMedia(message: MediaKeyMessage): void {
   keys?.postMessage(message);
 }
 
-function start(m: Extract<ToKeyWorker, { type: 'start' }>): void {
-  if (participant) return;
+/**
+ * MLS suite 1 with X25519 and Ed25519 from libsodium (WebAssembly, synchronous
+ * once loaded, so every MLS state change stays atomic) and noble for the rest:
+ * in Chromium a 1,000-member join takes 258 ms instead of 585 ms, in Firefox
+ * 199 ms instead of 1.58 s (`npm run bench -- browser`). Noble alone if the
+ * WebAssembly cannot load.
+ */
+let mlsCrypto: 'libsodium' | 'noble' = 'noble';
+const suiteReady: Promise<CipherSuite> = sodium.ready.then(
+  () => {
+    mlsCrypto = 'libsodium';
+    return getCipherSuite(1, createSodiumProvider(sodium));
+  },
+  (e: unknown) => {
+    console.warn('[canopy] libsodium did not load; MLS runs on noble', e);
+    return getCipherSuite(1);
+  },
+);
+let starting = false;
+
+async function start(m: Extract<ToKeyWorker, { type: 'start' }>): Promise<void> {
+  if (participant || starting) return;
+  starting = true;
+  const suite = await suiteReady;
   keys = m.mediaKeys;
   // The participant opens the socket; this worker relays its text frames.
   // (a class: the participant calls it with `new`; it returns the real socket)
@@ -78,12 +101,18 @@ function start(m: Extract<ToKeyWorker, { type: 'start' }>): void {
     token: m.token,
     displayName: m.displayName,
     asPublicKey: m.asPublicKey,
-    suite: getCipherSuite(1),
+    suite,
     WebSocket: Ws,
   });
   participant = p;
   p.on('identity', (id) =>
-    post({ type: 'identity', userId: id.userId, displayName: id.displayName, role: id.role }),
+    post({
+      type: 'identity',
+      userId: id.userId,
+      displayName: id.displayName,
+      role: id.role,
+      mlsCrypto,
+    }),
   );
   p.on('lobby', () => post({ type: 'lobby' }));
   p.on('lobby-list', (entries) =>
@@ -164,14 +193,19 @@ function host(m: Extract<ToKeyWorker, { type: 'host' }>): void {
 // The page is untrusted too: only well-formed messages get through.
 scope.onmessage = (event) => {
   const m = parseToKeyWorker(event.data);
-  if (!m && (event.data as { type?: unknown } | null)?.type === 'start' && !participant) {
+  if (
+    !m &&
+    (event.data as { type?: unknown } | null)?.type === 'start' &&
+    !participant &&
+    !starting
+  ) {
     // the page waits for the first epoch: tell it rather than leave it waiting
     post({ type: 'error', code: 'invalid-start', message: 'malformed start message' });
     return;
   }
   switch (m?.type) {
     case 'start':
-      start(m);
+      void start(m);
       break;
     case 'signal':
       if (socket?.readyState === 1) socket.send(m.text);

@@ -36,7 +36,14 @@ export interface EpochView {
 }
 
 export type KeyWorkerEvents = {
-  identity: [identity: { userId: string; displayName: string; role: string }];
+  identity: [
+    identity: {
+      userId: string;
+      displayName: string;
+      role: string;
+      mlsCrypto: 'libsodium' | 'noble';
+    },
+  ];
   lobby: [];
   /** Hosts: who waits in the lobby now. */
   'lobby-list': [entries: LobbyEntry[]];
@@ -158,6 +165,7 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
           userId: m.userId,
           displayName: m.displayName,
           role: m.role,
+          mlsCrypto: m.mlsCrypto,
         });
         return;
       case 'lobby':

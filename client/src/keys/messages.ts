@@ -90,7 +90,14 @@ export type FromKeyWorker =
   | { type: 'open' }
   /** A JSON signaling message from the server. */
   | { type: 'signal'; text: string }
-  | { type: 'identity'; userId: string; displayName: string; role: string }
+  /** Who the AS says we are, and which library runs MLS's X25519/Ed25519 here. */
+  | {
+      type: 'identity';
+      userId: string;
+      displayName: string;
+      role: string;
+      mlsCrypto: 'libsodium' | 'noble';
+    }
   | { type: 'lobby' }
   /** Hosts: who waits in the lobby (user id and the name they gave). */
   | { type: 'lobby-list'; entries: { userId: string; displayName: string }[] }

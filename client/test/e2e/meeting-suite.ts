@@ -68,6 +68,8 @@ export interface Snapshot {
   epoch?: string;
   securityCode?: string;
   roster?: number;
+  /** Which library runs MLS's X25519/Ed25519 in the page's key worker. */
+  mlsCrypto?: string;
   participantId: string;
   senderIndex: number;
   mode: string;
@@ -99,6 +101,7 @@ export async function snapshot(page: TestPage): Promise<Snapshot> {
       epoch: c.epoch === undefined ? undefined : String(c.epoch.epoch),
       securityCode: c.epoch?.securityCode,
       roster: c.epoch?.roster.length,
+      mlsCrypto: c.mlsCrypto,
     };
     if (!m) return { state: c.state, error: c.error, ...keys } as never;
     const stats: { producerId: string }[] = await m.getStats();
@@ -415,6 +418,8 @@ export function mediaSuite(options: MediaSuiteOptions): void {
       for (const s of pagesAt) {
         expect(s.securityCode).toBe(now.securityCode);
         expect(s.roster).toBe(now.roster.length);
+        // libsodium's WebAssembly loaded under the page's CSP (not the noble fallback)
+        expect(s.mlsCrypto).toBe('libsodium');
       }
       // The senders' indices are their MLS leaves, as the verified roster says.
       for (const spec of goodSpecs) {

@@ -26,7 +26,7 @@ const SECURITY_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Content-Security-Policy':
     "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; " +
-    "worker-src 'self' blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; " +
+    "worker-src 'self' blob:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; " +
     "frame-ancestors 'none'",
 };
 

@@ -8,4 +8,5 @@ export type { CipherSuite, Hpke } from './cipher-suite.js';
 export { CryptoError, type CryptoErrorCode } from './errors.js';
 export { nobleProvider } from './noble-provider.js';
 export type { Aead, CryptoProvider, DhGroup, Hash, SignatureScheme } from './primitives.js';
+export { createSodiumProvider, type SodiumCurve25519 } from './sodium-provider.js';
 export { getCipherSuite, supportedCipherSuites } from './suites.js';

@@ -1,11 +1,11 @@
-// The libsodium CryptoProvider (bench/src/browser-crypto-sodium.ts) against noble:
+// The libsodium CryptoProvider (shared/src/crypto/sodium-provider.ts) against noble:
 // same keys, DH outputs and signatures; the same CryptoErrors on bad input; and an
 // MLS group whose joiner runs on it interoperates with a noble creator.
 import { CryptoError, getCipherSuite } from '@canopy/shared/crypto';
 import { generateIdentity, generateKeyPackage, MlsGroup } from '@canopy/shared/mls';
 import sodium from 'libsodium-wrappers';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { createSodiumProvider } from '../src/browser-crypto-sodium.js';
+import { createSodiumProvider } from '../../src/crypto/sodium-provider.js';
 
 let sod: ReturnType<typeof getCipherSuite>;
 const noble = getCipherSuite(1);

@@ -9,13 +9,12 @@
 // Ed25519 verify also rejects small-order public keys and R points, which strict
 // RFC 8032 (noble with zip215: false) accepts; no honest key is small-order.
 //
-// The sodium instance is passed in, so this module does not load the WebAssembly.
-import {
-  CryptoError,
-  type CryptoProvider,
-  type DhGroup,
-  nobleProvider,
-} from '@canopy/shared/crypto';
+// The sodium instance is passed in, so this module does not load the WebAssembly
+// (the browser's key worker does: client/src/keys/key-worker.ts). Measured in
+// Chromium and Firefox by `npm run bench -- browser`.
+import { CryptoError } from './errors.js';
+import { nobleProvider } from './noble-provider.js';
+import type { CryptoProvider, DhGroup } from './primitives.js';
 
 /** The part of libsodium-wrappers this provider uses (after `await sodium.ready`). */
 export interface SodiumCurve25519 {
