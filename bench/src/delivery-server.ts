@@ -106,7 +106,15 @@ export async function startLoopbackDelivery(o: LoopbackOptions = {}): Promise<Lo
     maxConnections: o.maxConnections,
     // every member connects from 127.0.0.1
     maxConnectionsPerAddress: o.maxConnections,
-    log: () => {},
+    // Every simulated participant shares this process's one event loop with the
+    // server, so a pong or a read can wait behind minutes of other members' MLS
+    // work: the liveness checks meant for real clients are relaxed here.
+    heartbeatMs: 600_000,
+    limits: { maxBufferedBytes: 256 * 1024 * 1024 },
+    // a connection the server drops is a finding: say so
+    log: (m) => {
+      if (/disconnect|terminat|not reading/i.test(m)) console.error(`  … server: ${m}`);
+    },
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', 4096, r));
   const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/ws`;
