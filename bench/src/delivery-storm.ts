@@ -78,6 +78,14 @@ class MeteredParticipant extends Participant {
       this.sent += bytes;
     };
     class CountingWebSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        // a connection the server closes is a finding: say why
+        this.addEventListener('close', (ev) => {
+          if (ev.code !== 1000 && ev.code !== 1005)
+            console.error(`  … ${options.displayName}: closed ${ev.code} ${ev.reason}`);
+        });
+      }
       override send(data: Parameters<WebSocket['send']>[0]): void {
         counted((data as Uint8Array).byteLength ?? 0);
         super.send(data);

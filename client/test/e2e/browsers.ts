@@ -57,6 +57,12 @@ export const CHROMIUM_FLAGS = [
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
+  // Several pages share one browser and only one is in front: without these,
+  // the others' timers (the app's audio-level polling, the tests' probes) are
+  // throttled to once a second or less, and what they sample becomes chance.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
 ];
 
 /**
