@@ -21,6 +21,7 @@ import {
 } from '../../../shared/test/support/tools.js';
 import { buildClient } from '../../build.mjs';
 import { launchBrowser, type TestBrowser, type TestPage } from '../e2e/browsers.js';
+import { until } from '../support/until.js';
 
 const clientDir = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const TITLE = 'the meeting app in Chromium (landing, lobby, host controls, errors)';
@@ -35,26 +36,6 @@ interface Hook {
   userId?: string;
   lobby: { userId: string; displayName: string }[];
   warnings: string[];
-}
-
-async function until<T>(
-  probe: () => Promise<T | undefined | false>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 const hook = (page: TestPage) =>

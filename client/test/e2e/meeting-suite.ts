@@ -27,6 +27,7 @@ import {
 import { buildClient } from '../../build.mjs';
 import { expectedKid, FIRST_CONTEXT, KID_LAYOUT, SFRAME_SUITE } from '../../src/e2ee/media-keys.js';
 import { type EpochInfo, Participant } from '../../src/participant/index.js';
+import { until as pollUntil } from '../support/until.js';
 import { type Engine, launchBrowser, type TestBrowser, type TestPage } from './browsers.js';
 import { isVp8Keyframe, parseRtp, Vp8FrameAssembler } from './rtp.js';
 
@@ -178,25 +179,9 @@ async function pictures(page: TestPage): Promise<Picture[]> {
   );
 }
 
-export async function until<T>(
-  probe: () => Promise<T | undefined | false>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** `until` polling every 500 ms (the media suites' pace). */
+export const until = <T>(probe: () => Promise<T | undefined | false>, ms: number, what: string) =>
+  pollUntil(probe, ms, what, 500);
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
