@@ -96,6 +96,13 @@ export function redis(): ToolProbe {
   return { name: 'redis-server', path, howTo: 'apt-get install -y redis-server' };
 }
 
+/** Debian's docker-compose 1.29: validates a compose file without a Docker engine (../shared/ENVIRONMENT.md). */
+export function dockerCompose(): ToolProbe {
+  const candidates = [process.env.CANOPY_DOCKER_COMPOSE, onPath('docker-compose')];
+  const path = candidates.find((p): p is string => !!p && existsSync(p)) ?? null;
+  return { name: 'docker-compose', path, howTo: 'apt-get install -y docker-compose' };
+}
+
 /**
  * Gate a suite on tools. Returns true when every tool is present. When one is
  * missing it registers a skipped suite with a loud message, or, under
