@@ -19,7 +19,7 @@ import type {
 } from '@canopy/shared/protocol';
 import { Device, type types as ms } from 'mediasoup-client';
 import { FIRST_CONTEXT, MAX_CONTEXTS } from './e2ee/media-keys.js';
-import type { FrameCounters } from './e2ee/messages.js';
+import type { DecryptTimes, FrameCounters } from './e2ee/messages.js';
 import { FrameEncryption, type TransformMode } from './e2ee/transforms.js';
 import { Emitter } from './emitter.js';
 import { type SignalingClient, SignalingError } from './signaling.js';
@@ -206,6 +206,11 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
   /** SFrame frame counters over every track (encrypted, decrypted, failures). */
   get frameCounters(): FrameCounters {
     return this.#e2ee.counters;
+  }
+
+  /** When remote audio and video frames were first and last decrypted here (Date.now(); no key). */
+  get decryptTimes(): DecryptTimes {
+    return this.#e2ee.decryptTimes;
   }
 
   /** SFrame frame counters of one track, by its `transformId`. */

@@ -11,7 +11,8 @@
  * verified roster, the security code and the lobby list, never a key.
  *
  * `window.canopy` exposes the meeting, the epoch, the screen and a few timings
- * for diagnostics and the browser tests. For tests, `?transform=` forces
+ * for diagnostics, the browser tests and the load runner's media probes
+ * (wall-clock admission and first frame; `meeting.decryptTimes`). For tests, `?transform=` forces
  * `script-transform` or `encoded-streams`.
  */
 
@@ -60,6 +61,10 @@ interface PageState {
   firstFrameMs: Record<string, number>;
   /** Milliseconds from starting to join to the first rendered remote frame. */
   joinToFirstFrameMs?: number;
+  /** Date.now() when this page's member applied its first epoch (admitted: Welcome processed). */
+  admittedAt?: number;
+  /** Date.now() when the first remote video frame was shown (so decrypted and decoded). */
+  firstFrameAt?: number;
 }
 
 declare global {
@@ -229,6 +234,7 @@ async function join(
     view?.setLobby(entries);
   });
   keys.on('epoch', (e) => {
+    page.admittedAt ??= Date.now();
     page.epoch = e;
     view?.setEpoch(e);
   });
@@ -299,6 +305,7 @@ async function join(
     failures: new FailureWindow(),
     onFirstFrame: (producerId, ms) => {
       page.firstFrameMs[producerId] ??= ms;
+      page.firstFrameAt ??= Date.now();
       page.joinToFirstFrameMs ??= Math.round(performance.now() - page.joinStartedAt);
     },
     onWarnings: (w) => {

@@ -29,6 +29,18 @@ export interface FrameCounters {
   wrongSender: number;
 }
 
+/** When the first and the last frame of one kind were decrypted (Date.now(): wall clock, no key). */
+export interface DecryptSpan {
+  first: number;
+  last: number;
+}
+
+/** Decrypted remote frames by kind: when the page first and last saw media it could read. */
+export interface DecryptTimes {
+  audio?: DecryptSpan;
+  video?: DecryptSpan;
+}
+
 /**
  * Page → transform worker. Keys never come this way: they arrive on the
  * media-keys port (`keys`) from the key worker (see keys/messages.ts).
@@ -40,10 +52,19 @@ export type ToWorker =
       options: TransformOptions;
       readable: ReadableStream;
       writable: WritableStream;
-    };
+    }
+  /** Report counters and times now (`final` in the reply): the page is about to stop the worker. */
+  | { type: 'report' };
 
 export type FromWorker =
-  | { type: 'counters'; total: FrameCounters; byTransform: Record<string, FrameCounters> }
+  | {
+      type: 'counters';
+      total: FrameCounters;
+      byTransform: Record<string, FrameCounters>;
+      times: DecryptTimes;
+      /** The reply to `report`: nothing after it. */
+      final?: boolean;
+    }
   | { type: 'error'; message: string };
 
 export function zeroCounters(): FrameCounters {

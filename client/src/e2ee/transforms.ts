@@ -9,6 +9,7 @@
  * (see `peerConnectionSettings`).
  */
 import {
+  type DecryptTimes,
   type FrameCounters,
   type FromWorker,
   type ToWorker,
@@ -40,6 +41,8 @@ export class FrameEncryption {
   readonly #worker: Worker;
   #total: FrameCounters = zeroCounters();
   #byTransform: Record<string, FrameCounters> = {};
+  #times: DecryptTimes = {};
+  #stopping?: () => void;
   #nextId = 0;
   /** Errors the worker reported (most recent last, bounded). */
   readonly errors: string[] = [];
@@ -54,6 +57,8 @@ export class FrameEncryption {
       if (m.type === 'counters') {
         this.#total = m.total;
         this.#byTransform = m.byTransform;
+        this.#times = m.times;
+        if (m.final) this.#stopping?.();
       } else if (m.type === 'error') {
         this.errors.push(m.message);
         if (this.errors.length > 20) this.errors.shift();
@@ -71,6 +76,11 @@ export class FrameEncryption {
   /** Frame counters over every transform (at most ~250 ms old). */
   get counters(): FrameCounters {
     return { ...this.#total };
+  }
+
+  /** When remote audio and video frames were first and last decrypted (wall clock; at most ~250 ms old). */
+  get decryptTimes(): DecryptTimes {
+    return structuredClone(this.#times);
   }
 
   /** Frame counters of one transform (by the id `attachSender`/`attachReceiver` returned). */
@@ -114,8 +124,19 @@ export class FrameEncryption {
     return options.id;
   }
 
+  /**
+   * Stops the worker, after its last report (within 250 ms) so the counters
+   * and times read afterwards include its last frames.
+   */
   close(): void {
-    this.#worker.terminate();
+    if (this.#stopping) return;
+    const stop = () => {
+      clearTimeout(timer);
+      this.#worker.terminate();
+    };
+    const timer = setTimeout(stop, 250);
+    this.#stopping = stop;
+    this.#post({ type: 'report' });
   }
 
   #attach(target: RTCRtpSender | RTCRtpReceiver, options: TransformOptions): void {

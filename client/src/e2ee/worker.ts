@@ -14,8 +14,9 @@
  * and then can asks the sender for a keyframe, at most once a second.
  *
  * A frame is never sent in clear: until a key is there, outgoing frames are
- * dropped. A frame that fails to decrypt is dropped and counted. Counters go
- * to the page four times a second.
+ * dropped. A frame that fails to decrypt is dropped and counted. Counters,
+ * and when the first and last remote frame of each kind were decrypted, go to
+ * the page four times a second, and once more when the page stops the worker.
  *
  * One SFrameSender per SFrame context lives as long as the worker's leaf
  * index, so a track that is sent again never restarts its counter under the
@@ -25,6 +26,7 @@ import { clearByteCount, SFrameError, SFrameReceiver, SFrameSender } from '@cano
 import type { MediaKeyMessage } from '../keys/messages.js';
 import { KID_LAYOUT, SFRAME_SUITE } from './media-keys.js';
 import {
+  type DecryptTimes,
   type FrameCounters,
   type FromWorker,
   type ToWorker,
@@ -42,6 +44,7 @@ const sendEpochs = new SendEpochs();
 const senders = new Map<number, SFrameSender>();
 const receiver = new SFrameReceiver({ suite: SFRAME_SUITE, layout: KID_LAYOUT });
 const total = zeroCounters();
+const times: DecryptTimes = {};
 const byTransform = new Map<string, FrameCounters>();
 const encryptTransformers = new Set<RTCRtpScriptTransformer>();
 
@@ -57,6 +60,13 @@ function count(id: string, field: keyof FrameCounters): void {
     byTransform.set(id, c);
   }
   c[field]++;
+}
+
+function decryptedAt(kind: 'audio' | 'video'): void {
+  const now = Date.now();
+  const span = times[kind];
+  if (span) span.last = now;
+  else times[kind] = { first: now, last: now };
 }
 
 function senderFor(context: number): SFrameSender | undefined {
@@ -138,6 +148,7 @@ function decryptor(
         }
         frame.data = asArrayBuffer(receiver.decryptFrame(data, clear));
         count(options.id, 'decrypted');
+        decryptedAt(options.kind);
         controller.enqueue(frame);
         if (starved && options.kind === 'video' && !keyframe) {
           const now = performance.now();
@@ -222,6 +233,9 @@ function handle(message: ToWorker): void {
         }
       };
       break;
+    case 'report':
+      report(true);
+      break;
     case 'streams':
       if (!isTransformOptions(message.options)) {
         reportError(new Error('streams without valid options'));
@@ -250,6 +264,14 @@ function onMediaKey(m: MediaKeyMessage): void {
   for (const t of encryptTransformers) void t.generateKeyFrame?.().catch(() => {});
 }
 
-setInterval(() => {
-  post({ type: 'counters', total: { ...total }, byTransform: Object.fromEntries(byTransform) });
-}, 250);
+function report(final = false): void {
+  post({
+    type: 'counters',
+    total: { ...total },
+    byTransform: Object.fromEntries(byTransform),
+    times: structuredClone(times),
+    ...(final && { final }),
+  });
+}
+
+setInterval(report, 250);

@@ -43,6 +43,8 @@ export interface LaunchOptions {
   executablePath: string;
   /** Called for each console message or page error as it happens. */
   onConsole?: (page: TestPage, entry: ConsoleEntry) => void;
+  /** Chromium only: flags added to CHROMIUM_FLAGS. */
+  extraArgs?: readonly string[];
 }
 
 /** Chromium flags: headless on a machine without GPU or sandbox, fake media, no network chatter. */
@@ -88,7 +90,7 @@ async function launchChromium(options: LaunchOptions): Promise<TestBrowser> {
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: options.executablePath,
       headless: true,
-      args: CHROMIUM_FLAGS,
+      args: [...CHROMIUM_FLAGS, ...(options.extraArgs ?? [])],
     });
     return {
       engine: 'chromium',
