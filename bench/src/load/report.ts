@@ -245,8 +245,10 @@ function metricsSection(s: Summary): string {
   const others: string[] = [];
   for (const [name, m] of orderedMetrics(s)) {
     if (m.type === 'trend') {
+      // No samples: nothing was measured (not a time of 0).
+      const none = !m.values.count;
       trends.push(
-        `<tr>${nameCell(name)}${TREND_COLUMNS.map((k) => `<td class="num">${esc(fmtValue(m.values[k], m.contains))}</td>`).join('')}<td class="num">${esc(fmtValue(m.values.count, 'default'))}</td></tr>`,
+        `<tr${none ? ' class="none"' : ''}>${nameCell(name)}${TREND_COLUMNS.map((k) => `<td class="num">${none ? '–' : esc(fmtValue(m.values[k], m.contains))}</td>`).join('')}<td class="num">${esc(fmtValue(m.values.count ?? 0, 'default'))}</td></tr>`,
       );
     } else {
       others.push(`<tr>${nameCell(name)}<td>${esc(m.type)}</td><td>${otherValues(m)}</td></tr>`);
@@ -506,6 +508,7 @@ table.grid th{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color
 table.grid td{padding:9px 12px;border-bottom:1px solid var(--line);vertical-align:top}
 table.grid tr:last-child td{border-bottom:0}
 table.grid tr.fail td{background:#fef2f2}
+table.grid tr.none td.num{color:var(--muted)}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .desc{color:var(--muted);font-size:13px}
 .val{display:inline-block;margin-right:16px;font-variant-numeric:tabular-nums}

@@ -264,6 +264,31 @@ describe('load report (report.html)', () => {
       expect(html).toContain(`<th class="num">${k}</th>`);
     for (const d of METRICS) expect(html).toContain(`<code>${d.name}</code>`);
     expect(html).toContain('700 MiB'); // 734,003,200 bytes received
+    // A trend without samples shows no figures (not 0 ms).
+    expect(html).toMatch(
+      /<tr class="none"><td><code>canopy_probe_first_frame<\/code>.*?(<td class="num">–<\/td>){7}<td class="num">0<\/td><\/tr>/,
+    );
+  });
+
+  test('merged slices and a remote server without process figures are said so', () => {
+    const s = syntheticSummary({
+      segments: [
+        { index: 1, count: 3 },
+        { index: 2, count: 3 },
+        { index: 3, count: 3 },
+      ],
+      timeline: syntheticSummary().timeline.map(({ serverCpu: _, serverRss: __, ...p }) => p),
+      thresholdsOk: true,
+    });
+    const html = renderReport(s);
+    expect(html).toContain('3 slices: 1/3, 2/3, 3/3');
+    expect(html).toContain('without process figures: only the runner is plotted');
+    expect(html).toContain('All thresholds held');
+    const data = inlinedData(html) as { cpu: { label: string; points: unknown[] }[] };
+    expect(data.cpu.map((c) => [c.label, c.points.length])).toEqual([
+      ['server CPU', 0],
+      ['runner CPU', 91],
+    ]);
   });
 
   test('without a sweep there are no sweep plots; a run without samples says so', () => {
@@ -410,7 +435,10 @@ if (withTools(TITLE, [chromiumTool()])) {
       await page.evaluate(() => document.getElementById('chart-cpu')!.scrollIntoView());
       const more = join(dir, 'report-plots-2.png');
       await page.screenshot(more);
-      console.log(`[report] ${file}; screenshots ${top}, ${plots}, ${more}`);
+      await page.evaluate(() => document.querySelector('table.metrics')!.scrollIntoView());
+      const table = join(dir, 'report-metrics.png');
+      await page.screenshot(table);
+      console.log(`[report] ${file}; screenshots ${top}, ${plots}, ${more}, ${table}`);
       console.log(`[report] charts: ${charts.map((c) => `${c.id} ${c.points} points`).join(', ')}`);
       await page.close();
     }, 60_000);
