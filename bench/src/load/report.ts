@@ -17,7 +17,7 @@ import { METRICS, type Sample, type Summary, type SummaryMetric } from './types.
 /** Most points one series keeps in the page (more are thinned to each time bucket's min and max). */
 export const MAX_POINTS_PER_SERIES = 4_000;
 
-/** Renders a summary as a self-contained HTML report. */
+/** Renders a summary as a self-contained HTML report (ReportError when Chart.js is not installed). */
 export function renderReport(s: Summary): string {
   const data = chartData(s);
   return `<!doctype html>
@@ -76,15 +76,30 @@ export function scriptJson(value: unknown): string {
 
 let chartJsSource: string | undefined;
 
+/** The report cannot be rendered here (its plotting library is missing or unusable). */
+export class ReportError extends Error {
+  override readonly name = 'ReportError';
+}
+
 function chartJsDir(): string {
   // The package's exports do not list the UMD build: find it beside the CommonJS entry.
-  return dirname(createRequire(import.meta.url).resolve('chart.js'));
+  try {
+    return dirname(createRequire(import.meta.url).resolve('chart.js'));
+  } catch {
+    throw new ReportError('report.html needs the chart.js package: run npm install');
+  }
 }
 
 /** Chart.js's minified UMD build, checked to be safe inside a <script> element. */
 function chartJs(): string {
   if (chartJsSource === undefined) {
-    const source = readFileSync(join(chartJsDir(), 'chart.umd.min.js'), 'utf8');
+    const file = join(chartJsDir(), 'chart.umd.min.js');
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch {
+      throw new ReportError(`report.html needs ${file}: reinstall chart.js (npm install)`);
+    }
     if (/<\/script|<!--/i.test(source))
       throw new Error(
         'chart.js/dist/chart.umd.min.js cannot be inlined: it contains </script or <!--',
