@@ -332,6 +332,35 @@ describe('overlapping calls', () => {
   });
 });
 
+describe('CryptoKeys', () => {
+  test('imported once per KID, non-extractable, for the sender and for the receiver', async () => {
+    const spy = vi.spyOn(globalThis.crypto.subtle, 'importKey');
+    try {
+      const tx = sender(4);
+      const { rx } = receiver(4, [1n, 2n]);
+      for (let i = 0; i < 10; i++)
+        await rx.decryptFrameAsync(await tx.encryptFrameAsync(frame(50, i), 1), 1);
+      expect(spy).toHaveBeenCalledTimes(2); // the sender's key, the receiver's copy of it
+      for (const call of spy.mock.calls) {
+        expect(call[0]).toBe('raw');
+        expect(call[3]).toBe(false); // not extractable
+      }
+      // A new epoch: a new KID, so one import each again; a forged frame imports
+      // (it must be checked) but keeps nothing, so the next genuine one imports again.
+      tx.setEpoch(2n, fakeBaseKey(2n));
+      const f = await tx.encryptFrameAsync(frame(50), 1);
+      const bad = f.slice();
+      bad[bad.length - 1] ^= 1;
+      await rejectsWith(rx.decryptFrameAsync(bad, 1), 'authentication-failed');
+      await rx.decryptFrameAsync(f, 1);
+      await rx.decryptFrameAsync(await tx.encryptFrameAsync(frame(50, 2), 1), 1);
+      expect(spy).toHaveBeenCalledTimes(5);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
 describe('without crypto.subtle: the same interface on @noble', () => {
   test.each([4, 2] as SFrameSuiteId[])(
     'suite %i: round trip, interop, forgery refused',
