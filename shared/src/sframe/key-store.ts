@@ -307,7 +307,7 @@ export class SFrameKeyStore {
     return error;
   }
 
-  /** The entry for a KID: cached, or freshly derived but not yet stored. */
+  /** The entry for a KID: cached, or new (keys derived on first use) and not yet stored. */
   private lookup(kidHi: number, kidLo: number): KidEntry {
     const key = kidKey(kidHi, kidLo);
     const cached = this.entries.get(key);
