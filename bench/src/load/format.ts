@@ -8,9 +8,10 @@ export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
   if (ms < 0) return '-' + formatDuration(-ms);
   if (ms === 0) return '0s';
-  if (ms < 1) return `${trim(ms * 1000)}µs`;
-  if (ms < 1000) return `${trim(ms)}ms`;
-  if (ms < 60_000) return `${trim(ms / 1000)}s`;
+  // Each unit while its rounded figure stays below the next unit (999.999ms is "1s").
+  if (ms < 1 && round2(ms * 1000) < 1000) return `${round2(ms * 1000)}µs`;
+  if (ms < 1000 && round2(ms) < 1000) return `${round2(ms)}ms`;
+  if (ms < 60_000 && round2(ms / 1000) < 60) return `${round2(ms / 1000)}s`;
   const totalSeconds = Math.round(ms / 1000);
   const h = Math.floor(totalSeconds / 3600);
   const m = Math.floor((totalSeconds % 3600) / 60);
@@ -26,16 +27,16 @@ export function formatBytes(bytes: number): string {
   if (bytes < 0) return '-' + formatBytes(-bytes);
   let v = bytes;
   let unit = 0;
-  while (v >= 1000 && unit < BYTE_UNITS.length - 1) {
+  while (round2(v) >= 1000 && unit < BYTE_UNITS.length - 1) {
     v /= 1000;
     unit++;
   }
-  return `${trim(v)} ${BYTE_UNITS[unit]}`;
+  return `${round2(v)} ${BYTE_UNITS[unit]}`;
 }
 
 /** A plain count or value: integers as they are, others with up to two decimals. */
 export function formatNumber(n: number): string {
-  return Number.isInteger(n) ? String(n) : trim(n);
+  return Number.isInteger(n) ? String(n) : String(round2(n));
 }
 
 /** A ratio in [0, 1] as k6 prints a Rate: 0.995 → "99.50%". */
@@ -43,7 +44,7 @@ export function formatPercent(ratio: number): string {
   return `${(ratio * 100).toFixed(2)}%`;
 }
 
-/** Up to two decimals, trailing zeros dropped: 1.50 → "1.5", 2.00 → "2". */
-function trim(n: number): string {
-  return String(Number(n.toFixed(2)));
+/** Rounded to two decimals (printed without trailing zeros: 1.5, 2). */
+function round2(n: number): number {
+  return Number(n.toFixed(2));
 }
