@@ -10,6 +10,8 @@
  * - value: a decimal number, in the metric's unit (ms for times, bytes for data)
  *
  * Whitespace around the parts is ignored. Anything else is a ThresholdError.
+ * A metric with no samples aggregates to zeros (see metrics.ts), so `p(95)<1000`
+ * holds on it; add `count>0` to require that something was measured.
  */
 import { CanopyError } from '@canopy/shared/protocol';
 import { percentileName } from './metrics.js';
@@ -29,6 +31,9 @@ export class ThresholdError extends CanopyError {
     super(code, message);
   }
 }
+
+/** k6's exit code when a threshold failed. */
+export const THRESHOLDS_FAILED_EXIT_CODE = 99;
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 

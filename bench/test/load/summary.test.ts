@@ -313,6 +313,53 @@ describe('mergeSummaries', () => {
     expect(m.machine).toBe('2 machines: machine 2 | machine 1');
   });
 
+  test('property: n slices with random start lags merge back to the whole', () => {
+    const w = wholeSamples();
+    const whole = buildSummary(
+      input({
+        fill: (m) => {
+          m.addAll('canopy_rekey', w.rekey);
+          m.addAll('canopy_commits', w.commits);
+          m.addAll('canopy_join_failed', w.failed);
+        },
+      }),
+    );
+    let seed = 99;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let run = 0; run < 20; run++) {
+      const n = 1 + rnd(5);
+      const lags = Array.from({ length: n }, (_, i) => (i === 0 ? 0 : rnd(2000)));
+      const owner = w.rekey.map(() => rnd(n));
+      const list = lags.map((lag, i) =>
+        buildSummary(
+          input({
+            segment: { index: i + 1, count: n },
+            startedAt: new Date(T0.getTime() + lag),
+            durationMs: 10_000 - lag,
+            fill: (m) => {
+              const mine = (xs: Sample[]) =>
+                xs.filter((_, k) => owner[k] === i).map(([t, v]): Sample => [t - lag, v]);
+              m.addAll('canopy_rekey', mine(w.rekey));
+              m.addAll('canopy_commits', mine(w.commits));
+              m.addAll('canopy_join_failed', mine(w.failed));
+            },
+          }),
+        ),
+      );
+      const merged = mergeSummaries(list.reverse());
+      expect(merged.durationMs).toBe(10_000);
+      for (const name of ['canopy_rekey', 'canopy_commits', 'canopy_join_failed']) {
+        const want = whole.metrics[name].values;
+        for (const k of Object.keys(want)) {
+          expect(merged.metrics[name].values[k], `${name} ${k}`).toBeCloseTo(want[k], 9);
+        }
+      }
+    }
+  });
+
   test('a slice alone does not give the whole (the test can tell)', () => {
     const { whole, a } = slices(500);
     expect(mergeSummaries([a]).metrics.canopy_commits.values.count).not.toBe(
