@@ -56,7 +56,7 @@ export function mergeSummaries(list: readonly Summary[], thresholds?: Thresholds
   const segments = list.flatMap((s) => s.segments).sort((a, b) => a.index - b.index);
   const problem = segmentProblem(segments);
   if (problem !== undefined) {
-    throw new SummaryError(problem.includes('twice') ? 'overlap' : 'mismatch', problem);
+    throw new SummaryError(problem.code, problem.message);
   }
   const warnings = new Set(list.flatMap((s) => s.warnings ?? []));
   const count = segments[0].count;
@@ -72,6 +72,9 @@ export function mergeSummaries(list: readonly Summary[], thresholds?: Thresholds
   }
 
   const starts = list.map((s) => Date.parse(s.startedAt));
+  if (starts.some(Number.isNaN)) {
+    throw new SummaryError('invalid-input', 'a slice has no valid startedAt (validate it first)');
+  }
   const t0 = Math.min(...starts);
   const offsets = starts.map((s) => s - t0);
   const durationMs = Math.max(...list.map((s, i) => offsets[i] + s.durationMs));

@@ -86,8 +86,9 @@ const zSummary = z
   })
   .superRefine((s, ctx) => {
     const problem = segmentProblem(s.segments);
-    if (problem !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['segments'], message: problem });
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['segments'], message: problem.message });
+    }
   });
 
 /**
@@ -120,13 +121,21 @@ export function validateSummary(json: unknown): Summary {
 }
 
 /** Why a list of slices is inconsistent (different splits, a slice twice), or undefined. */
-export function segmentProblem(segments: readonly Segment[]): string | undefined {
+export function segmentProblem(
+  segments: readonly Segment[],
+): { code: 'mismatch' | 'overlap'; message: string } | undefined {
   const seen = new Set<number>();
   for (const s of segments) {
     if (s.count !== segments[0].count) {
-      return `slices of different splits: ${segments[0].index}/${segments[0].count} and ${s.index}/${s.count}`;
+      const first = `${segments[0].index}/${segments[0].count}`;
+      return {
+        code: 'mismatch',
+        message: `slices of different splits: ${first} and ${s.index}/${s.count}`,
+      };
     }
-    if (seen.has(s.index)) return `slice ${s.index}/${s.count} is given twice`;
+    if (seen.has(s.index)) {
+      return { code: 'overlap', message: `slice ${s.index}/${s.count} is given twice` };
+    }
     seen.add(s.index);
   }
   return undefined;
