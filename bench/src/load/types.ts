@@ -225,7 +225,7 @@ export const METRICS: readonly MetricDef[] = [
     name: 'canopy_participants',
     type: 'gauge',
     contains: 'default',
-    description: 'members in the group',
+    description: "members in the group held by this runner (a slice's own; merge sums slices)",
     acrossSlices: 'sum',
   },
   {
