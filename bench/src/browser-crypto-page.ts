@@ -8,12 +8,16 @@
 //   canopyBench.sframe({ sizes, timing })   SFrame encrypt/decrypt per frame
 //   canopyBench.mlsRun({ n, provider })     one join from Welcome + two commits processed
 //
-// Three libraries: @noble (what the code uses: getCipherSuite(1), the SFrame module),
-// libsodium-wrappers (X25519/Ed25519 as a CryptoProvider, noble for the rest) and
-// WebCrypto (asynchronous; CryptoKeys imported once, and imported on every call).
+// Three libraries: @noble (what the code uses: getCipherSuite(1), the SFrame module's
+// sync path), libsodium-wrappers (X25519/Ed25519 as a CryptoProvider, noble for the
+// rest) and WebCrypto (asynchronous; CryptoKeys imported once, and imported on every
+// call). SFrame is also measured end to end through the SFrame module's async path
+// (encryptFrameAsync / decryptFrameAsync on WebCrypto), which the client's transform
+// worker uses.
 import { createSodiumProvider, getCipherSuite } from '@canopy/shared/crypto';
 import { MlsGroup, restoreKeyPackageBundle } from '@canopy/shared/mls';
 import {
+  asyncAeadBackend,
   decodeHeader,
   deriveKeyAndSalt,
   encodeHeader,
@@ -335,8 +339,17 @@ function frameOf(len: number, seed: number): Uint8Array {
   return f;
 }
 
-/** Median ns to decrypt one frame with SFrameReceiver: fresh CTRs, a fresh pre-warmed receiver per run. */
-function nobleDecrypt(size: number, encNs: number, timing: BenchOptions): number {
+/**
+ * Median ns to decrypt one frame with SFrameReceiver (decryptFrame, or decryptFrameAsync
+ * awaited one frame at a time as the transform worker does): fresh CTRs, a fresh
+ * pre-warmed receiver per run.
+ */
+async function receiverDecrypt(
+  size: number,
+  encNs: number,
+  timing: BenchOptions,
+  path: 'sync' | 'async',
+): Promise<number> {
   const sender = new SFrameSender({ suite: SUITE, layout: LAYOUT, senderIndex: 537, context: 1 });
   sender.setEpoch(EPOCH, BASE_KEY);
   const batch = Math.max(5, Math.ceil(((timing.minRunMs ?? 40) * 1e6) / encNs));
@@ -347,9 +360,16 @@ function nobleDecrypt(size: number, encNs: number, timing: BenchOptions): number
   for (let r = 0; r <= (timing.runs ?? 15); r++) {
     const receiver = new SFrameReceiver({ suite: SUITE, layout: LAYOUT });
     receiver.addEpoch(EPOCH, BASE_KEY);
-    receiver.decryptFrame(frames[0], 0);
-    const t0 = performance.now();
-    for (let i = 1; i <= batch; i++) receiver.decryptFrame(frames[i], 0);
+    let t0: number;
+    if (path === 'sync') {
+      receiver.decryptFrame(frames[0], 0);
+      t0 = performance.now();
+      for (let i = 1; i <= batch; i++) receiver.decryptFrame(frames[i], 0);
+    } else {
+      await receiver.decryptFrameAsync(frames[0], 0); // derives and imports the KID's key
+      t0 = performance.now();
+      for (let i = 1; i <= batch; i++) await receiver.decryptFrameAsync(frames[i], 0);
+    }
     if (r > 0) perOp.push(((performance.now() - t0) * 1e6) / batch); // run 0 warms up
   }
   perOp.sort((x, y) => x - y);
@@ -373,9 +393,43 @@ async function sframe(o: { sizes: number[]; timing: BenchOptions }): Promise<SFr
     ).medianNs;
     rows.push({
       bytes: size,
-      library: '@noble (SFrameSender / SFrameReceiver)',
+      library: '@noble (SFrameSender / SFrameReceiver, sync path)',
       encryptNs: nobleEnc,
-      decryptNs: nobleDecrypt(size, nobleEnc, o.timing),
+      decryptNs: await receiverDecrypt(size, nobleEnc, o.timing, 'sync'),
+    });
+
+    // The SFrame module's async path, as the transform worker runs it: same bytes as noble.
+    const asyncSender = new SFrameSender({
+      suite: SUITE,
+      layout: LAYOUT,
+      senderIndex: 537,
+      context: 1,
+    });
+    asyncSender.setEpoch(EPOCH, BASE_KEY);
+    const probe = new SFrameSender({ suite: SUITE, layout: LAYOUT, senderIndex: 537, context: 1 });
+    probe.setEpoch(EPOCH, BASE_KEY);
+    check(
+      same(await asyncSender.encryptFrameAsync(frame, 0), probe.encryptFrame(frame, 0)),
+      'encryptFrameAsync and encryptFrame disagree',
+    );
+    const rx = new SFrameReceiver({ suite: SUITE, layout: LAYOUT });
+    rx.addEpoch(EPOCH, BASE_KEY);
+    check(
+      same(await rx.decryptFrameAsync(probe.encryptFrame(frame, 0), 0), frame),
+      'decryptFrameAsync cannot open encryptFrame',
+    );
+    const asyncEnc = (
+      await benchAsync(
+        `sframe async enc ${size}`,
+        () => asyncSender.encryptFrameAsync(frame, 0),
+        o.timing,
+      )
+    ).medianNs;
+    rows.push({
+      bytes: size,
+      library: `SFrame module, async path on ${asyncAeadBackend() === 'webcrypto' ? 'WebCrypto' : '@noble'} (encryptFrameAsync / decryptFrameAsync): the client's`,
+      encryptNs: asyncEnc,
+      decryptNs: await receiverDecrypt(size, asyncEnc, o.timing, 'async'),
     });
 
     // WebCrypto: interoperates with the SFrame module both ways.

@@ -128,7 +128,9 @@ function report(r: EngineResult): void {
     }),
   );
   console.log(
-    '\n@noble decrypt: SFrameReceiver with its replay window, fresh CTR per frame. WebCrypto: ' +
+    "\nSFrame module rows (@noble sync path, and the async path the client's transform worker " +
+      'uses): SFrameSender / SFrameReceiver end to end, decrypt with its replay window and a fresh ' +
+      'CTR per frame, async calls awaited one frame at a time as the worker does. Raw WebCrypto: ' +
       'header + AES-GCM on subtle with an imported CryptoKey, checked to interoperate with the ' +
       'SFrame module both ways (no replay window). libsodium has no AES in WebAssembly.',
   );

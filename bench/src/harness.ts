@@ -110,6 +110,24 @@ export function benchEach<S>(
   return summarize(name, perOp, 1);
 }
 
+/** benchEach for an asynchronous `op` (prepare may be asynchronous too; neither runs concurrently). */
+export async function benchEachAsync<S>(
+  name: string,
+  prepare: () => S | Promise<S>,
+  op: (state: S) => Promise<unknown>,
+  runs = 9,
+): Promise<BenchResult> {
+  await op(await prepare()); // warm-up
+  const perOp: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const state = await prepare();
+    const t0 = performance.now();
+    await op(state);
+    perOp.push((performance.now() - t0) * 1e6);
+  }
+  return summarize(name, perOp, 1);
+}
+
 /** Human-readable duration from nanoseconds. */
 export function formatNs(ns: number): string {
   if (ns < 1e3) return `${ns.toFixed(0)} ns`;

@@ -1,10 +1,14 @@
 // SFrame (RFC 9605) per frame, as the media path runs it: SFrameSender.encryptFrame
-// and SFrameReceiver.decryptFrame (keys derived once per KID, replay window on),
-// per cipher suite, for a 100-byte audio frame and 1,200- and 30,000-byte video
-// frames. Decryption needs a fresh CTR per frame, so each timed run decrypts a
-// batch of distinct pre-encrypted frames with a fresh, pre-warmed receiver.
+// and SFrameReceiver.decryptFrame (keys derived once per KID, replay window on,
+// @noble) and their async twins encryptFrameAsync / decryptFrameAsync (WebCrypto,
+// what the client's transform worker uses; awaited one frame at a time, as the
+// worker does), per cipher suite, for a 100-byte audio frame and 1,200- and
+// 30,000-byte video frames. Decryption needs a fresh CTR per frame, so each timed
+// run decrypts a batch of distinct pre-encrypted frames with a fresh, pre-warmed
+// receiver.
 // Also: bytes SFrame adds per frame (header + tag) for a typical KID and CTR.
 import {
+  asyncAeadBackend,
   cipherSuite,
   type KidLayout,
   makeKid,
@@ -14,7 +18,15 @@ import {
   type SFrameSuiteId,
   sframeOverhead,
 } from '@canopy/shared/sframe';
-import { type BenchOptions, bench, benchEach, formatNs, printTable } from './harness.js';
+import {
+  type BenchOptions,
+  bench,
+  benchAsync,
+  benchEach,
+  benchEachAsync,
+  formatNs,
+  printTable,
+} from './harness.js';
 
 const OPTS: BenchOptions = { runs: 11, minRunMs: 30 };
 const SUITES = Object.values(SFrameSuite) as SFrameSuiteId[];
@@ -79,11 +91,60 @@ function measure(suite: SFrameSuiteId, size: number, clear: number): [enc: numbe
   return [enc, dec];
 }
 
+/** The same through encryptFrameAsync / decryptFrameAsync (WebCrypto). */
+async function measureAsync(
+  suite: SFrameSuiteId,
+  size: number,
+  clear: number,
+): Promise<[enc: number, dec: number]> {
+  const sender = newSender(suite);
+  const f = frame(size, suite);
+  // Same bytes as the sync path, and each opens the other's frames.
+  const a = await newSender(suite).encryptFrameAsync(f, clear);
+  if (!same(a, newSender(suite).encryptFrame(f, clear))) throw new Error('async ≠ sync bytes');
+  if (!same(newReceiver(suite).decryptFrame(a, clear), f))
+    throw new Error('sync cannot open async');
+  const enc = (
+    await benchAsync(
+      `async encrypt ${suite}/${size}`,
+      () => sender.encryptFrameAsync(f, clear),
+      OPTS,
+    )
+  ).medianNs;
+
+  const batch = Math.max(20, Math.ceil(30e6 / enc));
+  const src = newSender(suite);
+  const frames = Array.from({ length: batch + 1 }, (_, i) =>
+    src.encryptFrame(frame(size, i), clear),
+  );
+  const dec =
+    (
+      await benchEachAsync(
+        `async decrypt ${suite}/${size}`,
+        async () => {
+          const r = newReceiver(suite);
+          await r.decryptFrameAsync(frames[0], clear); // derives and imports the KID's key
+          return r;
+        },
+        async (r) => {
+          for (let i = 1; i <= batch; i++) await r.decryptFrameAsync(frames[i], clear);
+        },
+        OPTS.runs,
+      )
+    ).medianNs / batch;
+  return [enc, dec];
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 export default async function run(): Promise<void> {
   const rows: (string | number)[][] = [];
   for (const suite of SUITES) {
     for (const [size, clear, what] of SIZES) {
       const [enc, dec] = measure(suite, size, clear);
+      const [aenc, adec] = await measureAsync(suite, size, clear);
       rows.push([
         suiteLabel(suite),
         `${size.toLocaleString('en-US')} B ${what}`,
@@ -91,12 +152,27 @@ export default async function run(): Promise<void> {
         mbps(size, enc),
         formatNs(dec),
         mbps(size, dec),
+        formatNs(aenc),
+        mbps(size, aenc),
+        formatNs(adec),
+        mbps(size, adec),
       ]);
     }
   }
   printTable(
-    'SFrame encrypt / decrypt per frame (SFrameSender / SFrameReceiver, @noble pure JS, median)',
-    ['suite', 'frame', 'encrypt', 'enc MB/s', 'decrypt', 'dec MB/s'],
+    `SFrame encrypt / decrypt per frame (SFrameSender / SFrameReceiver, median): sync = @noble pure JS, async = ${asyncAeadBackend()}`,
+    [
+      'suite',
+      'frame',
+      'sync enc',
+      'MB/s',
+      'sync dec',
+      'MB/s',
+      'async enc',
+      'MB/s',
+      'async dec',
+      'MB/s',
+    ],
     rows,
   );
 
@@ -123,8 +199,11 @@ export default async function run(): Promise<void> {
     }),
   );
   console.log(
-    '\nDecrypt includes the replay-window check and commit. Times are single-threaded pure JS ' +
-      '(@noble/ciphers AES, GHASH, HMAC-SHA2). Per frame, noble re-expands the AES key and GCM ' +
-      'also rebuilds its GHASH table, which dominates small frames; HMAC keys are absorbed once per KID.',
+    '\nDecrypt includes the replay-window check and commit. sync: single-threaded pure JS ' +
+      '(@noble/ciphers AES, GHASH, HMAC-SHA2); per frame, noble re-expands the AES key and GCM ' +
+      'also rebuilds its GHASH table, which dominates small frames; HMAC keys are absorbed once per KID. ' +
+      'async: WebCrypto (Node: OpenSSL) with CryptoKeys imported once per KID, one frame ' +
+      'awaited at a time; the fixed cost per call (promise, copy of the result) dominates small frames. ' +
+      'AES-CTR + HMAC suites take two subtle calls (HMAC, then AES-CTR) and a copy of the ciphertext.',
   );
 }

@@ -18,6 +18,13 @@ export interface MetricDef {
   readonly contains: MetricContains;
   /** One line for the terminal summary and the report. */
   readonly description: string;
+  /**
+   * Gauges only: how `merge` combines slices. 'sum' when each slice holds its
+   * own part (its participants, its runner's CPU and memory): summed at aligned
+   * times; 'same' (the default) when every slice observes one thing (the server,
+   * the group's tree): samples pooled.
+   */
+  readonly acrossSlices?: 'sum' | 'same';
 }
 
 /**
@@ -70,6 +77,13 @@ export interface SweepPoint {
   readonly participants: number;
   /** Aggregated values (as in SummaryMetric.values) of each metric at this size. */
   readonly metrics: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /**
+   * Optional: the raw samples behind `metrics` and how long this size ran, so
+   * `merge` recomputes the values exactly (without them it combines the values:
+   * counts summed, min/max exact, avg weighted, percentiles the slices' maximum).
+   */
+  readonly samples?: Readonly<Record<string, readonly Sample[]>>;
+  readonly durationMs?: number;
 }
 
 /** `summary.json`: one per run or slice; `merge` combines slices into one. */
@@ -91,6 +105,8 @@ export interface Summary {
   readonly sweep?: readonly SweepPoint[];
   /** Did every threshold hold? (exit code 99 when not) */
   readonly thresholdsOk: boolean;
+  /** Set by `merge`: what the merged summary lacks (e.g. slices that were not given). */
+  readonly warnings?: readonly string[];
 }
 
 /**
@@ -209,7 +225,8 @@ export const METRICS: readonly MetricDef[] = [
     name: 'canopy_participants',
     type: 'gauge',
     contains: 'default',
-    description: 'members in the group',
+    description: "members in the group held by this runner (a slice's own; merge sums slices)",
+    acrossSlices: 'sum',
   },
   {
     name: 'canopy_tree_size',
@@ -234,12 +251,14 @@ export const METRICS: readonly MetricDef[] = [
     type: 'gauge',
     contains: 'default',
     description: 'runner process CPU, % of one core',
+    acrossSlices: 'sum',
   },
   {
     name: 'canopy_runner_rss',
     type: 'gauge',
     contains: 'data',
     description: 'runner process resident memory',
+    acrossSlices: 'sum',
   },
   {
     name: 'canopy_runner_rss_per_participant',

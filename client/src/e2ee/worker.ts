@@ -21,6 +21,11 @@
  * One SFrameSender per SFrame context lives as long as the worker's leaf
  * index, so a track that is sent again never restarts its counter under the
  * same key.
+ *
+ * Frames are encrypted and decrypted on WebCrypto (the SFrame module's async
+ * path: native AES-GCM, CryptoKeys imported once per KID). Each transform()
+ * awaits its frame, so a stream's frames leave in the order they came; a
+ * sender takes a frame's CTR before anything is awaited.
  */
 import { clearByteCount, SFrameError, SFrameReceiver, SFrameSender } from '@canopy/shared/sframe';
 import type { MediaKeyMessage } from '../keys/messages.js';
@@ -103,7 +108,7 @@ function asArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 function encryptor(options: TransformOptions): Transformer<EncodedFrame, EncodedFrame> {
   const context = options.context ?? 0;
   return {
-    transform(frame, controller) {
+    async transform(frame, controller) {
       if (frame.data.byteLength === 0) return;
       const sender = senderFor(context);
       if (!sender) {
@@ -113,7 +118,7 @@ function encryptor(options: TransformOptions): Transformer<EncodedFrame, Encoded
       try {
         const data = new Uint8Array(frame.data);
         const clear = clearByteCount(mimeTypeOf(frame, options), data, isKeyframe(frame));
-        frame.data = asArrayBuffer(sender.encryptFrame(data, clear));
+        frame.data = asArrayBuffer(await sender.encryptFrameAsync(data, clear));
         count(options.id, 'encrypted');
         controller.enqueue(frame);
       } catch (e) {
@@ -135,7 +140,7 @@ function decryptor(
   let starved = false;
   let lastRequest = Number.NEGATIVE_INFINITY;
   return {
-    transform(frame, controller) {
+    async transform(frame, controller) {
       if (frame.data.byteLength === 0) return;
       try {
         const data = new Uint8Array(frame.data);
@@ -146,7 +151,7 @@ function decryptor(
           count(options.id, 'wrongSender');
           return;
         }
-        frame.data = asArrayBuffer(receiver.decryptFrame(data, clear));
+        frame.data = asArrayBuffer(await receiver.decryptFrameAsync(data, clear));
         count(options.id, 'decrypted');
         decryptedAt(options.kind);
         controller.enqueue(frame);

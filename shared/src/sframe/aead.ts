@@ -1,5 +1,6 @@
 // The AEAD of a suite (RFC 9605 §4.4: AEAD.Encrypt / AEAD.Decrypt), prepared
-// once per sframe_key so per-frame work is only the cipher itself.
+// once per sframe_key so per-frame work is only the cipher itself. This is the
+// synchronous one, on @noble; subtle-aead.ts is the asynchronous one, on WebCrypto.
 //
 // The AAD is passed in two parts (SFrame header, then metadata) because a
 // frame's header and clear metadata are not adjacent in memory; the AEAD

@@ -95,7 +95,8 @@ export class FrameKey {
   }
 }
 
-function checkKeys(suite: CipherSuite, keys: SFrameKeys): void {
+/** Throws 'invalid-argument' unless keys are { key: Nk bytes, salt: Nn bytes }. */
+export function checkKeys(suite: CipherSuite, keys: SFrameKeys): void {
   if (typeof keys !== 'object' || keys === null) throw invalid('keys must be { key, salt }');
   checkBytes(keys.key, 'key');
   checkBytes(keys.salt, 'salt');

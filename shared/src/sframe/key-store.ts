@@ -11,12 +11,15 @@
 // openFrame() is check-then-commit: the KID is resolved and the CTR checked
 // without changing anything; keys derived for a new KID and the replay window
 // are stored only after the frame authenticates. A bad frame changes nothing.
+// openFrameAsync() (WebCrypto) does the same, and checks again after its
+// await, before committing, since other frames or epoch changes may have
+// come in between.
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { type CipherSuite, cipherSuite, type SFrameSuiteId } from './cipher-suite.js';
-import { FrameKey } from './encryption.js';
 import { SFrameError } from './errors.js';
 import type { HeaderFields } from './header.js';
-import { keysFromSecret, sframeSecret } from './key-derivation.js';
+import { sframeSecret } from './key-derivation.js';
+import { KidKeys } from './kid-keys.js';
 import {
   type KidLayout,
   lowEpochBits,
@@ -64,9 +67,13 @@ class KidEntry {
   constructor(
     readonly key: KidKey,
     readonly epoch: Epoch,
-    readonly frameKey: FrameKey,
+    readonly keys: KidKeys,
     readonly window: ReplayWindow,
   ) {}
+}
+
+function authFailed(): SFrameError {
+  return new SFrameError('authentication-failed', 'SFrame authentication failed');
 }
 
 /** How many dropped epochs are remembered, to answer 'expired-epoch' rather than 'unknown-kid'. */
@@ -205,31 +212,102 @@ export class SFrameKeyStore {
     off: number,
   ): void {
     const entry = this.lookup(h.kidHi, h.kidLo);
-    const verdict = entry.window.check(h.ctrHi, h.ctrLo);
-    if (verdict !== 'ok') {
-      if (!entry.committed) entry.frameKey.destroy();
-      throw new SFrameError(
+    this.checkWindow(entry, entry, h.ctrHi, h.ctrLo);
+    if (!entry.keys.sync.open(h, data, start, end, metadata, out, off)) {
+      throw this.discard(entry, authFailed());
+    }
+    this.commit(entry, h.ctrHi, h.ctrLo);
+  }
+
+  /**
+   * openFrame on the asynchronous AEAD (WebCrypto): resolves to the
+   * plaintext of data[start..end). `h` is read at once; `data` and
+   * `metadata` must not change until the promise settles. Rejects with the
+   * same SFrameErrors as openFrame, and then has changed nothing: the KID and
+   * CTR are checked before the AEAD runs and again, against whatever
+   * happened meanwhile, after it verified the tag.
+   */
+  async openFrameAsync(
+    h: HeaderFields,
+    data: Uint8Array,
+    start: number,
+    end: number,
+    metadata: Uint8Array,
+  ): Promise<Uint8Array> {
+    const ctrHi = h.ctrHi;
+    const ctrLo = h.ctrLo;
+    const entry = this.lookup(h.kidHi, h.kidLo);
+    this.checkWindow(entry, entry, ctrHi, ctrLo);
+    let pt: Uint8Array | undefined;
+    try {
+      pt = await entry.keys.async.open(h, data, start, end, metadata);
+    } catch (e) {
+      throw this.discard(entry, e);
+    }
+    if (pt === undefined) throw this.discard(entry, authFailed());
+    this.commit(this.recheck(entry, ctrHi, ctrLo), ctrHi, ctrLo);
+    return pt;
+  }
+
+  /** Throws 'replay' (dropping `entry` if new) unless `target`'s window takes CTR. */
+  private checkWindow(entry: KidEntry, target: KidEntry, ctrHi: number, ctrLo: number): void {
+    const verdict = target.window.check(ctrHi, ctrLo);
+    if (verdict === 'ok') return;
+    throw this.discard(
+      entry,
+      new SFrameError(
         'replay',
         verdict === 'duplicate'
           ? 'CTR already received for this KID'
           : 'CTR older than the replay window',
-      );
+      ),
+    );
+  }
+
+  /**
+   * After an await: the entry to commit CTR to, if `entry`'s epoch is still
+   * held and unexpired and CTR is still new (another frame may have taken it,
+   * or stored this KID first). Throws, having changed nothing, otherwise.
+   */
+  private recheck(entry: KidEntry, ctrHi: number, ctrLo: number): KidEntry {
+    const e = entry.epoch;
+    if (!this.held.includes(e) || this.expired(e, this.now())) {
+      throw this.discard(entry, this.expiredError(e.epoch));
     }
-    if (!entry.frameKey.open(h, data, start, end, metadata, out, off)) {
-      if (!entry.committed) entry.frameKey.destroy();
-      throw new SFrameError('authentication-failed', 'SFrame authentication failed');
+    let target = entry;
+    if (!entry.committed) {
+      const stored = this.entries.get(entry.key);
+      if (stored !== undefined) target = stored;
+      else if (e.kids.size >= this.maxKidsPerEpoch) {
+        throw this.discard(
+          entry,
+          new SFrameError('unknown-kid', `epoch ${e.epoch} already has ${e.kids.size} KIDs`),
+        );
+      }
     }
-    // Commit.
+    this.checkWindow(entry, target, ctrHi, ctrLo);
+    if (target !== entry) entry.keys.destroy();
+    return target;
+  }
+
+  /** Records an authenticated frame: stores a new KID's entry, moves its window. */
+  private commit(entry: KidEntry, ctrHi: number, ctrLo: number): void {
     if (!entry.committed) {
       entry.committed = true;
       this.entries.set(entry.key, entry);
       entry.epoch.kids.add(entry.key);
     }
-    entry.window.commit(h.ctrHi, h.ctrLo);
+    entry.window.commit(ctrHi, ctrLo);
     if (this.held.length > 1) this.pruneAt(this.now());
   }
 
-  /** The entry for a KID: cached, or freshly derived but not yet stored. */
+  /** Wipes a not-yet-stored entry's keys; returns `error` for the caller to throw. */
+  private discard(entry: KidEntry, error: unknown): unknown {
+    if (!entry.committed) entry.keys.destroy();
+    return error;
+  }
+
+  /** The entry for a KID: cached, or new (keys derived on first use) and not yet stored. */
   private lookup(kidHi: number, kidLo: number): KidEntry {
     const key = kidKey(kidHi, kidLo);
     const cached = this.entries.get(key);
@@ -242,11 +320,8 @@ export class SFrameKeyStore {
     if (e.kids.size >= this.maxKidsPerEpoch) {
       throw new SFrameError('unknown-kid', `epoch ${e.epoch} already has ${e.kids.size} KIDs`);
     }
-    const keys = keysFromSecret(this.suite, e.secret, kidHi, kidLo);
-    const frameKey = new FrameKey(this.suite, keys);
-    keys.key.fill(0);
-    keys.salt.fill(0);
-    return new KidEntry(key, e, frameKey, new ReplayWindow(this.replayWindow));
+    const keys = new KidKeys(this.suite, e.secret, kidHi, kidLo);
+    return new KidEntry(key, e, keys, new ReplayWindow(this.replayWindow));
   }
 
   private epochFor(kid: bigint, now: number): Epoch {
@@ -285,7 +360,7 @@ export class SFrameKeyStore {
   /** Forgets an epoch: wipes its keys and remembers it as retired. */
   private drop(e: Epoch): void {
     for (const k of e.kids) {
-      this.entries.get(k)?.frameKey.destroy();
+      this.entries.get(k)?.keys.destroy();
       this.entries.delete(k);
     }
     e.kids.clear();

@@ -1,5 +1,6 @@
 // The receiving side: SFrame decryption (RFC 9605 §4.4.4) of frames from any
-// member, keys and replay state held by an SFrameKeyStore.
+// member, keys and replay state held by an SFrameKeyStore. decryptFrame runs
+// on @noble, decryptFrameAsync on WebCrypto; they share the key store.
 import { SFrameError } from './errors.js';
 import { HeaderFields, readHeader } from './header.js';
 import { SFrameKeyStore, type SFrameKeyStoreOptions } from './key-store.js';
@@ -35,6 +36,35 @@ export class SFrameReceiver {
    * no state.
    */
   decryptFrame(data: Uint8Array, clearBytes: number): Uint8Array {
+    const h = this.h;
+    const ptLen = this.readFrame(data, clearBytes, h);
+    const out = new Uint8Array(clearBytes + ptLen);
+    const clear = data.subarray(0, clearBytes);
+    this.keys.openFrame(h, data, clearBytes, data.length, clear, out, clearBytes);
+    out.set(clear);
+    return out;
+  }
+
+  /**
+   * decryptFrame on WebCrypto: the same result, asynchronously. Rejects with
+   * the same SFrameErrors and then has changed no state (a forged frame
+   * moves no replay window, stores no key). Calls may overlap: a (KID, CTR)
+   * is still accepted at most once. `data` must not change until the
+   * promise settles.
+   */
+  async decryptFrameAsync(data: Uint8Array, clearBytes: number): Promise<Uint8Array> {
+    const h = new HeaderFields(); // this call's own: others may run meanwhile
+    this.readFrame(data, clearBytes, h);
+    const clear = data.subarray(0, clearBytes);
+    const pt = await this.keys.openFrameAsync(h, data, clearBytes, data.length, clear);
+    const out = new Uint8Array(clearBytes + pt.length);
+    out.set(clear);
+    out.set(pt, clearBytes);
+    return out;
+  }
+
+  /** Checks the arguments and reads the header into `h`; returns the plaintext length. */
+  private readFrame(data: Uint8Array, clearBytes: number, h: HeaderFields): number {
     checkBytes(data, 'frame');
     checkInt(clearBytes, 'clearBytes', 0, Number.MAX_SAFE_INTEGER);
     if (clearBytes > data.length) {
@@ -43,14 +73,9 @@ export class SFrameReceiver {
         `frame of ${data.length} bytes has no room for ${clearBytes} clear bytes`,
       );
     }
-    const h = this.h;
     readHeader(data, clearBytes, data.length, h);
     const ptLen = data.length - clearBytes - h.length - this.keys.suite.Nt;
     if (ptLen < 0) throw new SFrameError('truncated', 'SFrame ciphertext shorter than its tag');
-    const out = new Uint8Array(clearBytes + ptLen);
-    const clear = data.subarray(0, clearBytes);
-    this.keys.openFrame(h, data, clearBytes, data.length, clear, out, clearBytes);
-    out.set(clear);
-    return out;
+    return ptLen;
   }
 }

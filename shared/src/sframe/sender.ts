@@ -6,13 +6,17 @@
 // CTR only grows, and it refuses to wrap. Two senders must never share a
 // (senderIndex, context), and a sender must not be recreated within an epoch
 // (its CTR would restart): give each track/layer its own context.
+//
+// encryptFrame runs on @noble; encryptFrameAsync on WebCrypto. Both take the
+// frame's CTR when called, before any await, so overlapping asynchronous
+// calls (and calls on both paths) never share a CTR.
 
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { type CipherSuite, cipherSuite, type SFrameSuiteId } from './cipher-suite.js';
-import { FrameKey } from './encryption.js';
 import { SFrameError } from './errors.js';
 import { headerSize } from './header.js';
-import { keysFromSecret, sframeSecret } from './key-derivation.js';
+import { sframeSecret } from './key-derivation.js';
+import { KidKeys } from './kid-keys.js';
 import {
   type KidLayout,
   makeKid,
@@ -44,9 +48,7 @@ export class SFrameSender {
         epoch: bigint;
         kid: bigint;
         secret: Uint8Array;
-        key: FrameKey;
-        kidHi: number;
-        kidLo: number;
+        keys: KidKeys;
       }
     | undefined;
   private ctrHi = 0;
@@ -106,15 +108,12 @@ export class SFrameSender {
     const kid = makeKid(this.layout, this.context, this.senderIndex, epoch);
     const kidHi = hi32(kid);
     const kidLo = lo32(kid);
-    const keys = keysFromSecret(this.suite, secret, kidHi, kidLo);
-    const key = new FrameKey(this.suite, keys);
-    keys.key.fill(0);
-    keys.salt.fill(0);
+    const keys = new KidKeys(this.suite, secret, kidHi, kidLo);
     if (cur !== undefined) {
-      cur.key.destroy();
+      cur.keys.destroy();
       cur.secret.fill(0);
     }
-    this.current = { epoch, kid, secret, key, kidHi, kidLo };
+    this.current = { epoch, kid, secret, keys };
     this.ctrHi = 0;
     this.ctrLo = 0;
     this.exhausted = false;
@@ -127,6 +126,30 @@ export class SFrameSender {
    * once the epoch's CTRs are used up (the sender then needs a new epoch).
    */
   encryptFrame(frame: Uint8Array, clearBytes: number): Uint8Array {
+    const f = this.nextFrame(frame, clearBytes);
+    const k = f.keys;
+    k.sync.seal(k.kidHi, k.kidLo, f.ctrHi, f.ctrLo, f.clear, f.pt, f.out, clearBytes);
+    return f.out;
+  }
+
+  /**
+   * encryptFrame on WebCrypto: the same bytes, resolved asynchronously. The
+   * CTR is taken when this is called, so frames carry CTRs in call order
+   * whatever order they finish in. Rejects with the same SFrameErrors.
+   * `frame` must not change until the promise settles.
+   */
+  async encryptFrameAsync(frame: Uint8Array, clearBytes: number): Promise<Uint8Array> {
+    const f = this.nextFrame(frame, clearBytes); // before any await
+    const k = f.keys;
+    await k.async.seal(k.kidHi, k.kidLo, f.ctrHi, f.ctrLo, f.clear, f.pt, f.out, clearBytes);
+    return f.out;
+  }
+
+  /**
+   * Validates a frame, takes the next CTR and returns the output buffer with
+   * the clear bytes in place. Throws, having taken nothing, on bad input.
+   */
+  private nextFrame(frame: Uint8Array, clearBytes: number) {
     const cur = this.current;
     if (cur === undefined) throw new SFrameError('no-key', 'setEpoch has not been called');
     checkBytes(frame, 'frame');
@@ -136,12 +159,11 @@ export class SFrameSender {
     }
     const hi = this.ctrHi;
     const lo = this.ctrLo;
-    const Nt = this.suite.Nt;
-    const hlen = headerSize(cur.kidHi, cur.kidLo, hi, lo);
-    const out = new Uint8Array(frame.length + hlen + Nt);
+    const keys = cur.keys;
+    const hlen = headerSize(keys.kidHi, keys.kidLo, hi, lo);
+    const out = new Uint8Array(frame.length + hlen + this.suite.Nt);
     const clear = frame.subarray(0, clearBytes);
     out.set(clear);
-    cur.key.seal(cur.kidHi, cur.kidLo, hi, lo, clear, frame.subarray(clearBytes), out, clearBytes);
     if (hi === this.maxHi && lo === this.maxLo) {
       this.exhausted = true;
     } else if (lo === 0xffff_ffff) {
@@ -150,6 +172,6 @@ export class SFrameSender {
     } else {
       this.ctrLo = lo + 1;
     }
-    return out;
+    return { keys, ctrHi: hi, ctrLo: lo, clear, pt: frame.subarray(clearBytes), out };
   }
 }
