@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { formatBytes, formatDuration, formatPercent } from './format.js';
 import { METRICS, type Sample, type Summary, type SummaryMetric } from './types.js';
 
 /** Most points one series keeps in the page (more are thinned to each time bucket's min and max). */
@@ -119,29 +120,11 @@ function chartJsVersion(): string {
 const nf = (digits: number) =>
   new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 
-function fmtTime(ms: number): string {
-  if (ms >= 10_000) return `${nf(1).format(ms / 1000)} s`;
-  if (ms >= 1_000) return `${nf(2).format(ms / 1000)} s`;
-  if (ms >= 100) return `${nf(0).format(ms)} ms`;
-  if (ms >= 1) return `${nf(1).format(ms)} ms`;
-  return `${nf(2).format(ms)} ms`;
-}
-
-function fmtBytes(b: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = b;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${nf(i === 0 ? 0 : v >= 100 ? 0 : 1).format(v)} ${units[i]}`;
-}
-
 function fmtValue(v: number | undefined, contains: SummaryMetric['contains']): string {
   if (v === undefined || v === null || !Number.isFinite(v)) return '–';
-  if (contains === 'time') return fmtTime(v);
-  if (contains === 'data') return fmtBytes(v);
+  // Times and data as the terminal summary prints them (k6's units: 12.35ms, 1.5 kB).
+  if (contains === 'time') return formatDuration(v);
+  if (contains === 'data') return formatBytes(v);
   return nf(Math.abs(v) >= 100 ? 0 : 2).format(v);
 }
 
@@ -181,6 +164,11 @@ function header(s: Summary): string {
 <div class="verdict ${s.thresholdsOk ? 'ok' : 'fail'}">${
     s.thresholdsOk ? `${OK} All thresholds held` : `${FAIL} Thresholds failed (exit code 99)`
   }</div>
+${
+  (s.warnings ?? []).length === 0
+    ? ''
+    : `<div class="warnings" role="note"><strong>Merged with warnings</strong><ul>${(s.warnings ?? []).map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`
+}
 <dl class="facts">
 <div><dt>Started</dt><dd>${esc(s.startedAt)}</dd></div>
 <div><dt>Duration</dt><dd>${esc(fmtDuration(s.durationMs))}</dd></div>
@@ -226,7 +214,7 @@ function thresholdValue(m: SummaryMetric, expr: string): string {
   if (!agg || !(agg in m.values)) return '–';
   const v = m.values[agg]!;
   return agg === 'rate' && m.type === 'rate'
-    ? `${nf(2).format(100 * v)}%`
+    ? formatPercent(v)
     : fmtValue(v, agg === 'count' || agg === 'rate' ? 'default' : m.contains);
 }
 
@@ -286,7 +274,7 @@ function otherValues(m: SummaryMetric): string {
     if (v.rate !== undefined)
       parts.push(['rate', `${fmtValue(v.rate, m.contains === 'data' ? 'data' : 'default')}/s`]);
   } else if (m.type === 'rate') {
-    parts.push(['rate', v.rate === undefined ? '–' : `${nf(2).format(100 * v.rate)}%`]);
+    parts.push(['rate', v.rate === undefined ? '–' : formatPercent(v.rate)]);
     parts.push(['passes', fmtValue(v.passes, 'default')]);
     parts.push(['fails', fmtValue(v.fails, 'default')]);
   } else {
@@ -342,15 +330,15 @@ function chartData(s: Summary): ChartData {
     });
     return { label, points, total: points.length };
   };
-  const MiB = 1024 * 1024;
+  const MB = 1e6;
   const data: ChartData = {
     latency: LATENCY_METRICS.map(samples),
     fanout: [samples('canopy_commit_fanout')],
     participants: timeline('participants', (p) => p.participants),
     cpu: [timeline('server CPU', (p) => p.serverCpu), timeline('runner CPU', (p) => p.runnerCpu)],
     memory: [
-      timeline('server RSS', (p) => (p.serverRss === undefined ? undefined : p.serverRss / MiB)),
-      timeline('runner RSS', (p) => p.runnerRss / MiB),
+      timeline('server RSS', (p) => (p.serverRss === undefined ? undefined : p.serverRss / MB)),
+      timeline('runner RSS', (p) => p.runnerRss / MB),
     ],
   };
   if (!s.sweep) return data;
@@ -506,6 +494,8 @@ h3{font-size:15px;margin:20px 0 8px}
 .verdict.ok{background:#dcfce7;color:var(--ok)}
 .verdict.fail{background:#fee2e2;color:var(--fail)}
 .mark{font-weight:700}
+.warnings{margin:16px 0 0;background:#fffbeb;border:1px solid #fde68a;color:#92400e;border-radius:10px;padding:10px 14px}
+.warnings ul{margin:4px 0 0;padding-left:20px}
 .mark.ok{color:var(--ok)}
 .mark.fail{color:var(--fail)}
 .facts{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:12px;margin:24px 0 8px}
@@ -612,7 +602,7 @@ const PAGE_SCRIPT = `(function () {
   overTime('chart-latency', data.latency, 'latency');
   overTime('chart-fanout', data.fanout, 'fan-out latency');
   lines('chart-cpu', data.cpu, 'CPU (% of one core)', timeAxis, function (v) { return v + '%'; });
-  lines('chart-memory', data.memory, 'resident memory (MiB)', timeAxis, function (v) { return v.toLocaleString('en-US', { maximumFractionDigits: 0 }) + ' MiB'; });
+  lines('chart-memory', data.memory, 'resident memory (MB)', timeAxis, function (v) { return v.toLocaleString('en-US', { maximumFractionDigits: 0 }) + ' MB'; });
   if (data.sweep) {
     var px = axis('participants', { type: 'linear', beginAtZero: true, ticks: { precision: 0 } });
     lines('chart-sweep-rekey', data.sweep.rekey, 'rekey latency', px, fmtMs, true);

@@ -10,7 +10,9 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../../../client/test/e2e/browsers.js';
 import { chromium as chromiumTool, withTools } from '../../../shared/test/support/tools.js';
+import { formatDuration } from '../../src/load/format.js';
 import { MAX_POINTS_PER_SERIES, renderReport, scriptJson, thin } from '../../src/load/report.js';
+import { validateSummary } from '../../src/load/summary.js';
 import {
   METRICS,
   type Sample,
@@ -168,8 +170,18 @@ function syntheticSummary(over: Partial<Summary> = {}): Summary {
   };
 }
 
+/** canopy_join_admitted's p(95) as the terminal summary prints it. */
+function fmtP95(): string {
+  return formatDuration(syntheticSummary().metrics.canopy_join_admitted!.values['p(95)']!);
+}
+
 const HOSTILE = '</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
 
+/**
+ * Hostile strings everywhere a summary holds one. summary.json's schema already
+ * refuses some (a metric name, a start time that is not ISO 8601); the report
+ * escapes them all the same, since it may be handed a summary directly.
+ */
 function hostileSummary(): Summary {
   const s = syntheticSummary();
   return {
@@ -201,6 +213,10 @@ function inlinedData(html: string): Record<string, unknown> {
 }
 
 describe('load report (report.html)', () => {
+  test('the synthetic summary is a valid summary.json (as the runner and merge write it)', () => {
+    expect(() => validateSummary(JSON.parse(JSON.stringify(syntheticSummary())))).not.toThrow();
+  });
+
   test('inlines Chart.js (no network), the plotted data and a canvas for each plot', () => {
     const html = renderReport(syntheticSummary());
     // Chart.js's minified UMD build itself, and no external script, stylesheet or request.
@@ -239,7 +255,7 @@ describe('load report (report.html)', () => {
     expect(data.participants.points).toHaveLength(91);
     expect(data.participants.points.at(-1)).toEqual([90, 500]);
     expect(data.cpu.map((s) => s.label)).toEqual(['server CPU', 'runner CPU']);
-    expect(data.memory[0]!.points[0]![1]).toBeCloseTo(140, 1); // MiB
+    expect(data.memory[0]!.points[0]![1]).toBeCloseTo((140 * 1024 * 1024) / 1e6, 1); // MB
     expect(data.sweep.rekey.map((s) => s.label)).toEqual(['p50', 'p95', 'p99']);
     expect(data.sweep.rekey[1]!.points).toEqual([
       [100, 190],
@@ -256,14 +272,16 @@ describe('load report (report.html)', () => {
       /<tr class="fail">.*<code>canopy_join_admitted<\/code>.*<code>p\(99\)&lt;500<\/code>/,
     );
     expect(html).toMatch(
-      /<tr class="ok">.*<code>canopy_join_failed<\/code>.*<code>rate&lt;0\.01<\/code>.*0\.4%/,
+      /<tr class="ok">.*<code>canopy_join_failed<\/code>.*<code>rate&lt;0\.01<\/code>.*0\.40%/,
     );
     expect(html).toContain('every participant admitted');
     expect(html).toContain('99.8% passed (998 of 1000)');
     for (const k of ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'])
       expect(html).toContain(`<th class="num">${k}</th>`);
     for (const d of METRICS) expect(html).toContain(`<code>${d.name}</code>`);
-    expect(html).toContain('700 MiB'); // 734,003,200 bytes received
+    // Figures in the terminal summary's units (k6's).
+    expect(html).toContain('734 MB'); // 734,003,200 bytes received
+    expect(html).toContain(`<td class="num">${fmtP95()}</td>`);
     // A trend without samples shows no figures (not 0 ms).
     expect(html).toMatch(
       /<tr class="none"><td><code>canopy_probe_first_frame<\/code>.*?(<td class="num">–<\/td>){7}<td class="num">0<\/td><\/tr>/,
@@ -279,8 +297,12 @@ describe('load report (report.html)', () => {
       ],
       timeline: syntheticSummary().timeline.map(({ serverCpu: _, serverRss: __, ...p }) => p),
       thresholdsOk: true,
+      warnings: ['slice 2/3 started 12 s after slice 1/3', HOSTILE],
     });
     const html = renderReport(s);
+    expect(html).toContain('Merged with warnings');
+    expect(html).toContain('<li>slice 2/3 started 12 s after slice 1/3</li>');
+    expect(html).not.toContain(HOSTILE);
     expect(html).toContain('3 slices: 1/3, 2/3, 3/3');
     expect(html).toContain('without process figures: only the runner is plotted');
     expect(html).toContain('All thresholds held');
