@@ -60,6 +60,8 @@ export interface ConsumerDescription {
 
 export interface PeerEvents {
   produceropen: [producerId: string, kind: MediaKind];
+  /** One of its producers paused or resumed (only on a change). */
+  producerpause: [producerId: string, paused: boolean];
   producerclose: [producerId: string, kind: MediaKind];
   close: [];
 }
@@ -118,6 +120,11 @@ export class SfuPeer extends EventEmitter<PeerEvents> {
   /** Ids of this peer's live producers. */
   get producerIds(): string[] {
     return [...this.#producers.keys()];
+  }
+
+  /** Ids of this peer's producers that are paused (muted, camera off). */
+  get pausedProducerIds(): string[] {
+    return [...this.#producers.values()].filter((p) => p.paused).map((p) => p.id);
   }
 
   /** This peer's live consumers and whether each is paused. */
@@ -233,6 +240,29 @@ export class SfuPeer extends EventEmitter<PeerEvents> {
     if (!producer)
       throw new SfuError('producer-not-found', `no producer ${producerId} of this participant`);
     producer.close();
+  }
+
+  /**
+   * Pause or resume one of this peer's own producers (mute, camera off): the
+   * router stops or restarts forwarding it. Another peer's producer is not
+   * found here, so only its owner can change it.
+   */
+  async setProducerPaused(producerId: string, paused: boolean): Promise<void> {
+    this.#assertOpen();
+    const producer = this.#producers.get(producerId);
+    if (!producer)
+      throw new SfuError('producer-not-found', `no producer ${producerId} of this participant`);
+    if (producer.paused === paused) return;
+    try {
+      await (paused ? producer.pause() : producer.resume());
+    } catch (e) {
+      if (producer.closed)
+        throw new SfuError('producer-not-found', `producer ${producerId} closed`);
+      throw new SfuError('mediasoup-error', `cannot pause: ${(e as Error).message}`);
+    }
+    // A concurrent request may have flipped it back while this one waited.
+    if (!producer.closed && producer.paused === paused)
+      this.emit('producerpause', producerId, paused);
   }
 
   /** Receive another participant's producer on one of this peer's recv transports, paused. */
