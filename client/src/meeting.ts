@@ -53,6 +53,8 @@ export interface RemoteTrack {
   track: MediaStreamTrack;
   /** Id of its decrypt transform (see `frameCountersOf`). */
   transformId: string;
+  /** Its sender paused it (muted, camera off); `trackpaused` tells when this changes. */
+  paused: boolean;
 }
 
 /** A track this participant sends. */
@@ -83,6 +85,8 @@ export type MeetingEvents = {
   participantleft: [participantId: string];
   track: [track: RemoteTrack];
   trackended: [track: RemoteTrack];
+  /** A remote track's sender paused or resumed it (see `RemoteTrack.paused`). */
+  trackpaused: [track: RemoteTrack];
   /** The meeting is over for this participant (left, server closed it, or signaling dropped). */
   closed: [reason: string];
 };
@@ -115,6 +119,8 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
   readonly #remote = new Map<string, RemoteTrack>();
   readonly #consumers = new Map<string, ms.Consumer>();
   readonly #local = new Map<string, LocalTrack & { producer: ms.Producer }>();
+  /** Remote producers their senders have paused (announced by the server, consumed or not). */
+  readonly #pausedProducers = new Set<string>();
   /** Producers that closed while their consumer was being set up. */
   readonly #closedProducers = new Set<string>();
   #recvTransport: ms.Transport | undefined;
@@ -152,6 +158,7 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
       );
       stopEarly();
       for (const p of joined.participants) meeting.#participants.set(p.participantId, p);
+      for (const p of joined.producers) if (p.paused) meeting.#pausedProducers.add(p.producerId);
       for (const n of early) meeting.#onNotification(n);
       const consumed = joined.producers.map((p) => meeting.#consume(p));
       await meeting.#openRecvTransport();
@@ -254,14 +261,21 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
   }
 
   /**
-   * Pause or resume sending a published track (mute, camera off). The track
-   * keeps its SFrame context and counter: resuming never reuses a (key, KID, CTR).
+   * Pause or resume sending a published track (mute, camera off), and tell the
+   * server so that everyone else's page shows it. The track keeps its SFrame
+   * context and counter: resuming never reuses a (key, KID, CTR).
    */
   async setPaused(producerId: string, paused: boolean): Promise<void> {
     const local = this.#local.get(producerId);
     if (!local) return;
     if (paused) local.producer.pause();
     else local.producer.resume();
+    try {
+      await this.#signaling.request(paused ? 'producer.pause' : 'producer.resume', { producerId });
+    } catch (e) {
+      // Leaving or left: nobody is left to tell.
+      if (!this.#closed && this.#local.has(producerId)) throw e;
+    }
   }
 
   /**
@@ -338,10 +352,16 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
         this.emit('participantleft', n.data.participantId);
         break;
       case 'producer.new':
+        if (n.data.paused) this.#pausedProducers.add(n.data.producerId);
         void this.#consume(n.data);
         break;
       case 'producer.closed':
+        this.#pausedProducers.delete(n.data.producerId);
         this.#dropProducer(n.data.producerId);
+        break;
+      case 'producer.paused':
+      case 'producer.resumed':
+        this.#remotePaused(n.data.producerId, n.data.participantId, n.method === 'producer.paused');
         break;
       case 'meeting.closed':
         this.#close(`meeting closed: ${n.data.reason}`);
@@ -437,6 +457,7 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
         kind: info.kind,
         track: consumer.track,
         transformId,
+        paused: this.#pausedProducers.has(info.producerId),
       };
       this.#consumers.set(consumer.id, consumer);
       this.#remote.set(consumer.id, remote);
@@ -451,6 +472,18 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
       console.warn(`[canopy] cannot receive producer ${producer.producerId}`, e);
     } finally {
       this.#consuming.delete(producer.producerId);
+    }
+  }
+
+  /** Someone paused or resumed a producer: its consumed track says so (the server checked the sender). */
+  #remotePaused(producerId: string, participantId: string, paused: boolean): void {
+    if (paused) this.#pausedProducers.add(producerId);
+    else this.#pausedProducers.delete(producerId);
+    for (const remote of this.#remote.values()) {
+      if (remote.producerId !== producerId || remote.participantId !== participantId) continue;
+      if (remote.paused === paused) continue;
+      remote.paused = paused;
+      this.emit('trackpaused', remote);
     }
   }
 
