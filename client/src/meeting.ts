@@ -80,6 +80,14 @@ export interface RemoteTrackStats {
   audioLevel: number;
 }
 
+/** A remote audio track's decoded energy so far (see `CanopyMeeting.audioEnergy`). */
+export interface AudioEnergy {
+  participantId: string;
+  producerId: string;
+  totalAudioEnergy: number;
+  totalSamplesDuration: number;
+}
+
 export type MeetingEvents = {
   participantjoined: [participant: ParticipantInfo];
   participantleft: [participantId: string];
@@ -279,23 +287,32 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
   }
 
   /**
-   * The current audio level (0..1) of each remote participant's audio, read
-   * cheaply from the RTP receivers (RFC 6464, which SFrame leaves in clear).
+   * The decoded audio energy of each remote audio track so far (inbound-rtp
+   * `totalAudioEnergy` over `totalSamplesDuration`): the level between two
+   * reads is sqrt(Δenergy / Δduration), every sound decoded in between counted.
    */
-  audioLevels(): Map<string, number> {
-    const levels = new Map<string, number>();
-    for (const remote of this.#remote.values()) {
-      if (remote.kind !== 'audio') continue;
-      const receiver = this.#consumers.get(remote.consumerId)?.rtpReceiver;
-      let level = 0;
-      // a level is current only shortly after its packet (engines differ on the clock)
-      const fresh = (t: number) =>
-        Math.abs(performance.now() - t) < 1_000 || Math.abs(Date.now() - t) < 1_000;
-      for (const s of receiver?.getSynchronizationSources?.() ?? [])
-        if (fresh(s.timestamp)) level = Math.max(level, s.audioLevel ?? 0);
-      levels.set(remote.participantId, Math.max(levels.get(remote.participantId) ?? 0, level));
-    }
-    return levels;
+  async audioEnergy(): Promise<AudioEnergy[]> {
+    const audio = this.remoteTracks.filter((t) => t.kind === 'audio');
+    const read = await Promise.all(
+      audio.map(async (t): Promise<AudioEnergy | undefined> => {
+        const consumer = this.#consumers.get(t.consumerId);
+        if (!consumer || consumer.closed) return undefined;
+        try {
+          for (const s of (await consumer.getStats()).values())
+            if (s.type === 'inbound-rtp')
+              return {
+                participantId: t.participantId,
+                producerId: t.producerId,
+                totalAudioEnergy: s.totalAudioEnergy ?? 0,
+                totalSamplesDuration: s.totalSamplesDuration ?? 0,
+              };
+        } catch {
+          // closed meanwhile
+        }
+        return undefined;
+      }),
+    );
+    return read.filter((e) => e !== undefined);
   }
 
   /** Stop sending a published track. */

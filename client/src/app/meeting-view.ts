@@ -13,7 +13,7 @@ import { $, avatar, copyText, el, toast } from './dom.js';
 import { assessHealth, codeGroups, type FailureWindow } from './health.js';
 import { inviteKey } from './landing.js';
 import { epochChange, participantInvite } from './notices.js';
-import { AudioMeter, SpeakingState } from './speaking.js';
+import { AudioMeter, EnergyLevels, SpeakingState } from './speaking.js';
 
 export interface MeetingViewOptions {
   meeting: CanopyMeeting;
@@ -73,7 +73,11 @@ export class MeetingView {
   #timers: ReturnType<typeof setInterval>[] = [];
   #offs: (() => void)[] = [];
   #startedAt = Date.now();
+  /** The local microphone's level. */
   readonly #meter = new AudioMeter();
+  /** Remote participants' levels. */
+  readonly #remoteLevels = new EnergyLevels();
+  #readingEnergy = false;
   #endArmed: ReturnType<typeof setTimeout> | undefined;
 
   constructor(o: MeetingViewOptions) {
@@ -93,7 +97,6 @@ export class MeetingView {
       meeting.on('trackended', (r) => this.#dropTrack(r)),
       meeting.on('trackpaused', (r) => this.#trackPaused(r)),
       meeting.on('participantleft', (id) => {
-        this.#meter.unwatch(id);
         this.#tiles.get(id)?.root.remove();
         this.#tiles.delete(id);
         this.refresh();
@@ -105,6 +108,7 @@ export class MeetingView {
     this.#timers.push(
       // 10 Hz: a ring that follows speech closely; each poll looks at the last ~170 ms
       setInterval(() => this.#speaking(), 100),
+      setInterval(() => void this.#readEnergy(), 250),
       setInterval(() => this.#tick(), 1_000),
     );
     this.refresh();
@@ -254,7 +258,6 @@ export class MeetingView {
       this.#watchFrames(tile, remote.producerId);
     } else {
       tile.audioProducerId = remote.producerId;
-      this.#meter.watch(remote.participantId, remote.track);
       const audio = el('audio');
       audio.autoplay = true;
       audio.dataset.producerId = remote.producerId;
@@ -274,7 +277,6 @@ export class MeetingView {
   #dropTrack(remote: RemoteTrack): void {
     const tile = this.#tiles.get(remote.participantId);
     if (!tile) return;
-    if (remote.kind === 'audio') this.#meter.unwatch(remote.participantId, remote.track.id);
     // A track that is gone is no longer muted or off: its state goes with it.
     if (remote.kind === 'audio' && tile.audioProducerId === remote.producerId)
       this.#showPaused(tile, false, tile.camOff);
@@ -332,8 +334,25 @@ export class MeetingView {
   #speaking(): void {
     const now = performance.now();
     for (const [id, tile] of this.#tiles) {
-      const level = tile.micOff ? 0 : this.#meter.level(id);
+      const local = id === this.#o.meeting.participantId;
+      const level = tile.micOff ? 0 : local ? this.#meter.level(id) : this.#remoteLevels.level(id);
       tile.root.classList.toggle('speaking', tile.speaking.update(level, now));
+    }
+  }
+
+  /** Reads the remote tracks' decoded audio energy (one read at a time). */
+  async #readEnergy(): Promise<void> {
+    if (this.#readingEnergy) return;
+    this.#readingEnergy = true;
+    try {
+      const energy = await this.#o.meeting.audioEnergy();
+      this.#remoteLevels.update(
+        energy.map((e) => ({ key: e.participantId, trackKey: e.producerId, ...e })),
+      );
+    } catch {
+      // the meeting closed meanwhile
+    } finally {
+      this.#readingEnergy = false;
     }
   }
 

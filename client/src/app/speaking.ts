@@ -1,15 +1,20 @@
 /**
- * Who is speaking, from decoded audio: an AnalyserNode per tile (the local
- * microphone, each remote participant's decrypted audio) keeps the last
- * ~170 ms of samples, so a poll sees every sound however late it comes (the
- * RTP audio level of the last packet, read at playout, missed short sounds
- * on a loaded machine). A tile's ring follows that level with hysteresis.
+ * Who is speaking, from decoded audio, measured so that no sound falls
+ * between two polls (the RTP audio level of the last played packet, polled,
+ * missed short sounds on a loaded machine):
+ * - a remote participant: the RMS of everything decoded since the last read,
+ *   from the receiver's cumulative audio energy (`EnergyLevels`);
+ * - the local microphone: the loudest 20 ms of the last ~170 ms, from an
+ *   AnalyserNode (`AudioMeter`; Web Audio must be running, which needs an
+ *   audio output device and, in some browsers, a click first).
+ * A tile's ring follows its level with hysteresis (`SpeakingState`).
+ * Levels are linear RMS, 1 = full scale.
  */
 
-/** Level (0..1) at or above which a quiet tile starts showing speaking. */
-export const SPEAKING_ON = 0.05;
-/** Level below which a speaking tile starts to count down. */
-export const SPEAKING_OFF = 0.02;
+/** Level at or above which a quiet tile starts showing speaking (-34 dBFS). */
+export const SPEAKING_ON = 0.02;
+/** Level below which a speaking tile starts to count down (-40 dBFS). */
+export const SPEAKING_OFF = 0.01;
 /** How long the ring stays once the level fell below SPEAKING_OFF (no flicker between words). */
 export const SPEAKING_HOLD_MS = 800;
 /** The analysis window: longer than a poll (100 ms), so no sound falls between two. */
@@ -19,8 +24,7 @@ const BLOCK_SECONDS = 0.02;
 
 /**
  * The level (0..1) of `samples`: the RMS of its loudest block of `block`
- * samples, scaled so that speech at a normal distance reads well above
- * SPEAKING_ON. Silence is 0; a short loud sound anywhere in the window counts.
+ * samples. Silence is 0; a short loud sound anywhere in the window counts.
  */
 export function loudestBlockLevel(samples: Float32Array, block: number): number {
   const n = Math.max(1, Math.floor(block));
@@ -31,7 +35,46 @@ export function loudestBlockLevel(samples: Float32Array, block: number): number 
     for (let i = start; i < end; i++) sum += samples[i]! * samples[i]!;
     loudest = Math.max(loudest, sum / (end - start));
   }
-  return Math.min(1, Math.sqrt(loudest) * 4);
+  return Math.min(1, Math.sqrt(loudest));
+}
+
+/** One cumulative reading of a track's decoded audio (inbound-rtp totals). */
+export interface EnergyReading {
+  /** The tile it belongs to. */
+  key: string;
+  /** The track it was read from: a new track starts from a new baseline. */
+  trackKey: string;
+  totalAudioEnergy: number;
+  totalSamplesDuration: number;
+}
+
+/** Levels from cumulative energy readings: sqrt(Δenergy / Δduration) since the previous read. */
+export class EnergyLevels {
+  #last = new Map<string, EnergyReading>();
+  #levels = new Map<string, number>();
+
+  /** Takes a new set of readings (tiles not in it have no level any more). */
+  update(readings: readonly EnergyReading[]): void {
+    const last = new Map<string, EnergyReading>();
+    const levels = new Map<string, number>();
+    for (const r of readings) {
+      const before = this.#last.get(r.key);
+      last.set(r.key, r);
+      if (!before || before.trackKey !== r.trackKey) continue;
+      const duration = r.totalSamplesDuration - before.totalSamplesDuration;
+      const energy = r.totalAudioEnergy - before.totalAudioEnergy;
+      // nothing decoded since (or counters that went back): no level, not an error
+      if (!(duration > 0) || !(energy >= 0)) continue;
+      levels.set(r.key, Math.min(1, Math.sqrt(energy / duration)));
+    }
+    this.#last = last;
+    this.#levels = levels;
+  }
+
+  /** The level of `key` between its last two readings; 0 when unknown. */
+  level(key: string): number {
+    return this.#levels.get(key) ?? 0;
+  }
 }
 
 /** One tile's speaking state: on at SPEAKING_ON, off once below SPEAKING_OFF for SPEAKING_HOLD_MS. */

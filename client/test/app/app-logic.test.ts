@@ -14,6 +14,7 @@ import { parseLocation } from '../../src/app/link.js';
 import { epochChange, participantInvite } from '../../src/app/notices.js';
 import { describeOutcome, outcomeOfRemoval, outcomeOfServerCode } from '../../src/app/outcomes.js';
 import {
+  EnergyLevels,
   loudestBlockLevel,
   SPEAKING_HOLD_MS,
   SPEAKING_OFF,
@@ -237,8 +238,11 @@ describe('the speaking ring: the loudest block of decoded audio, with hysteresis
     expect(late).toBeCloseTo(early, 2);
     // split across two blocks, it still reads at least half its loudness
     expect(straddling).toBeGreaterThan(early / 2);
+    // a sine's RMS is its amplitude over √2
+    expect(early).toBeCloseTo(0.2 / Math.SQRT2, 3);
     expect(loudestBlockLevel(window(0, 0.002), BLOCK)).toBeLessThan(SPEAKING_OFF);
     expect(loudestBlockLevel(window(0, 10), BLOCK)).toBe(1);
+    expect(loudestBlockLevel(window(0, 0.05), BLOCK)).toBeGreaterThan(SPEAKING_ON);
     expect(loudestBlockLevel(new Float32Array(0), BLOCK)).toBe(0);
   });
 
@@ -254,5 +258,36 @@ describe('the speaking ring: the loudest block of decoded audio, with hysteresis
     expect(s.update(0, 2_000 + SPEAKING_HOLD_MS)).toBe(false);
     expect(s.speaking).toBe(false);
     expect(s.update(SPEAKING_ON - 0.001, 5_000)).toBe(false);
+  });
+
+  test('a remote level is the RMS of everything decoded between two readings', () => {
+    const levels = new EnergyLevels();
+    const read = (key: string, trackKey: string, energy: number, duration: number) => ({
+      key,
+      trackKey,
+      totalAudioEnergy: energy,
+      totalSamplesDuration: duration,
+    });
+    levels.update([read('ada', 'p1', 1, 10), read('bo', 'p2', 0, 5)]);
+    expect(levels.level('ada')).toBe(0); // one reading: no interval yet
+    // Ada: a 20 ms beep at RMS 0.5 within 250 ms (energy is level² × seconds); Bo: silence.
+    levels.update([read('ada', 'p1', 1 + 0.25 * 0.02, 10.25), read('bo', 'p2', 0, 5.25)]);
+    expect(levels.level('ada')).toBeCloseTo(0.5 * Math.sqrt(0.02 / 0.25), 6);
+    expect(levels.level('ada')).toBeGreaterThan(SPEAKING_ON);
+    expect(levels.level('bo')).toBe(0);
+    // Nothing decoded since (a stalled receiver), counters that went back, a new track:
+    // no level rather than a wrong one.
+    levels.update([read('ada', 'p1', 1.005, 10.25), read('bo', 'p2', -1, 5.5)]);
+    expect(levels.level('ada')).toBe(0);
+    expect(levels.level('bo')).toBe(0);
+    levels.update([read('ada', 'p3', 50, 10.5), read('bo', 'p2', -1, 5.75)]);
+    expect(levels.level('ada')).toBe(0);
+    expect(levels.level('bo')).toBe(0);
+    // A participant no longer read has no level.
+    levels.update([read('ada', 'p3', 50.01, 11)]);
+    expect(levels.level('ada')).toBeCloseTo(Math.sqrt(0.01 / 0.5), 6);
+    levels.update([]);
+    expect(levels.level('ada')).toBe(0);
+    expect(levels.level('nobody')).toBe(0);
   });
 });
