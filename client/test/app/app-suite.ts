@@ -12,24 +12,16 @@
 // <engine>-<screen>.png. meeting-app.test.ts runs it in Chromium,
 // meeting-app-firefox.test.ts with the host in one engine and the
 // participant in the other, both ways.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG } from '../../../server/src/config.js';
 import { type CanopyServer, startServer } from '../../../server/src/server.js';
 import { loadMediasoup } from '../../../server/src/sfu/index.js';
-import {
-  chromium as chromiumTool,
-  firefox as firefoxTool,
-  mediasoupTestModule,
-} from '../../../shared/test/support/tools.js';
-import { buildClient } from '../../build.mjs';
-import { type Engine, launchBrowser, type TestBrowser, type TestPage } from '../e2e/browsers.js';
+import { mediasoupTestModule } from '../../../shared/test/support/tools.js';
+import { type Engine, launchEngine, type TestBrowser, type TestPage } from '../e2e/browsers.js';
+import { buildPublicDir, suiteServerConfig } from '../support/app-server.js';
 import { until } from '../support/until.js';
-
-const clientDir = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface AppSuiteOptions {
   title: string;
@@ -156,43 +148,32 @@ export function appSuite(options: AppSuiteOptions): void {
     };
     let host: TestPage;
     let guest: TestPage;
+    /** (who acts, who sees it): the participant first, then the host. */
+    const bothWays = () =>
+      [
+        [guest, host],
+        [host, guest],
+      ] as const;
     /** The meeting the landing page created, and its invite link. */
     let invite = '';
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
-      publicDir = mkdtempSync(join(tmpdir(), 'canopy-public-'));
-      mkdirSync(join(publicDir, 'build'));
-      for (const f of ['index.html', 'app.css'])
-        copyFileSync(join(clientDir, 'public', f), join(publicDir, f));
-      await buildClient({ outdir: join(publicDir, 'build') });
+      publicDir = await buildPublicDir();
       const mediasoup = await loadMediasoup(mediasoupTestModule().path!);
-      server = await startServer(
-        {
-          ...DEFAULT_CONFIG,
-          port: 0,
-          workers: 1,
-          publicDir,
-          ...(options.listenIp && { listenIp: options.listenIp }),
-        },
-        mediasoup.api,
-        { log: (m, e) => console.error(`[server] ${m}`, e ?? '') },
-      );
-      for (const engine of new Set([options.host, options.guest])) {
-        const tool = engine === 'chromium' ? chromiumTool() : firefoxTool();
+      server = await startServer(suiteServerConfig(publicDir, options.listenIp), mediasoup.api, {
+        log: (m, e) => console.error(`[server] ${m}`, e ?? ''),
+      });
+      for (const engine of new Set([options.host, options.guest]))
         browsers.set(
           engine,
-          await launchBrowser(engine, {
-            executablePath: tool.path!,
-            onConsole: (page, e) => {
-              if (e.type === 'pageerror') {
-                pageErrors.push(`${page.engine}: ${e.text}`);
-                console.error(`[page ${page.engine}] ${e.type}: ${e.text}`);
-              }
-            },
+          await launchEngine(engine, (page, e) => {
+            if (e.type === 'pageerror') {
+              pageErrors.push(`${page.engine}: ${e.text}`);
+              console.error(`[page ${page.engine}] ${e.type}: ${e.text}`);
+            }
           }),
         );
-      }
     }, 120_000);
 
     afterAll(async () => {
@@ -461,10 +442,7 @@ export function appSuite(options: AppSuiteOptions): void {
     }, 90_000);
 
     test('a muted microphone shows on the other page, and unmuting clears it', async () => {
-      for (const [who, other] of [
-        [guest, host],
-        [host, guest],
-      ] as const) {
+      for (const [who, other] of bothWays()) {
         await click(who, '#mic-toggle');
         expect(await text(who, '#mic-toggle .label')).toBe('Unmute');
         expect(await visible(who, '.tile.local .muted-ico')).toBe(true);
@@ -498,10 +476,7 @@ export function appSuite(options: AppSuiteOptions): void {
     }, 120_000);
 
     test('a camera turned off shows the avatar and name on the other page, not a frozen frame', async () => {
-      for (const [who, other] of [
-        [guest, host],
-        [host, guest],
-      ] as const) {
+      for (const [who, other] of bothWays()) {
         await click(who, '#cam-toggle');
         expect(
           await who.evaluate(() =>

@@ -5,35 +5,23 @@
 // (../e2e/netns.ts: Firefox cannot reach an SFU on loopback); run from outside
 // one, this file runs itself again inside one.
 import { fileURLToPath } from 'node:url';
-import {
-  chromium as chromiumTool,
-  firefox as firefoxTool,
-  mediasoupTestModule,
-  networkNamespace,
-  withTools,
-} from '../../../shared/test/support/tools.js';
-import { namespaceIp, runInNamespaceSuite } from '../e2e/netns.js';
+import { engineSuite } from '../e2e/netns.js';
 import { appSuite } from './app-suite.js';
 
 const TITLE = 'the meeting app in Firefox and Chromium (host in one, participant in the other)';
 
-const netns = networkNamespace();
-
-if (withTools(TITLE, [chromiumTool(), firefoxTool(), mediasoupTestModule(), netns])) {
-  const listenIp = namespaceIp();
-  if (listenIp) {
-    appSuite({
-      title: `${TITLE}: host in Firefox, participant in Chromium`,
-      host: 'firefox',
-      guest: 'chromium',
-      listenIp,
-    });
-    appSuite({
-      title: `${TITLE}: host in Chromium, participant in Firefox`,
-      host: 'chromium',
-      guest: 'firefox',
-      listenIp,
-      errorScreens: true,
-    });
-  } else runInNamespaceSuite(TITLE, netns.path!, fileURLToPath(import.meta.url));
-}
+engineSuite(TITLE, fileURLToPath(import.meta.url), (listenIp) => {
+  appSuite({
+    title: `${TITLE}: host in Firefox, participant in Chromium`,
+    host: 'firefox',
+    guest: 'chromium',
+    listenIp,
+  });
+  appSuite({
+    title: `${TITLE}: host in Chromium, participant in Firefox`,
+    host: 'chromium',
+    guest: 'firefox',
+    listenIp,
+    errorScreens: true,
+  });
+});
