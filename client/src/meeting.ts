@@ -292,27 +292,37 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
    * reads is sqrt(Δenergy / Δduration), every sound decoded in between counted.
    */
   async audioEnergy(): Promise<AudioEnergy[]> {
+    const transport = this.#recvTransport;
     const audio = this.remoteTracks.filter((t) => t.kind === 'audio');
-    const read = await Promise.all(
-      audio.map(async (t): Promise<AudioEnergy | undefined> => {
-        const consumer = this.#consumers.get(t.consumerId);
-        if (!consumer || consumer.closed) return undefined;
-        try {
-          for (const s of (await consumer.getStats()).values())
-            if (s.type === 'inbound-rtp')
-              return {
-                participantId: t.participantId,
-                producerId: t.producerId,
-                totalAudioEnergy: s.totalAudioEnergy ?? 0,
-                totalSamplesDuration: s.totalSamplesDuration ?? 0,
-              };
-        } catch {
-          // closed meanwhile
-        }
-        return undefined;
-      }),
-    );
-    return read.filter((e) => e !== undefined);
+    if (!transport || transport.closed || audio.length === 0) return [];
+    // One report for the whole receive transport: a receiver's own getStats
+    // gathers it too, so reading each would cost as many reports as tracks.
+    let report: RTCStatsReport;
+    try {
+      report = await transport.getStats();
+    } catch {
+      return []; // closed meanwhile
+    }
+    const byTrack = new Map<string, Record<string, unknown>>();
+    const byMid = new Map<string, Record<string, unknown>>();
+    for (const s of report.values()) {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'audio') continue;
+      if (typeof s.trackIdentifier === 'string') byTrack.set(s.trackIdentifier, s);
+      if (typeof s.mid === 'string') byMid.set(s.mid, s);
+    }
+    const out: AudioEnergy[] = [];
+    for (const t of audio) {
+      const mid = this.#consumers.get(t.consumerId)?.localId;
+      const s = byTrack.get(t.track.id) ?? (mid === undefined ? undefined : byMid.get(mid));
+      if (!s) continue;
+      out.push({
+        participantId: t.participantId,
+        producerId: t.producerId,
+        totalAudioEnergy: Number(s.totalAudioEnergy ?? 0),
+        totalSamplesDuration: Number(s.totalSamplesDuration ?? 0),
+      });
+    }
+    return out;
   }
 
   /** Stop sending a published track. */
