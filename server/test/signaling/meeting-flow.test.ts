@@ -182,6 +182,15 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
       expect(b.client.notifications.filter((n) => n.method === 'producer.paused')).toEqual([]);
       const last = await join(meetingId, 'Di');
       expect(last.joined.producers[0]?.paused).toBeUndefined();
+      // A quick mute and unmute (both in flight at once) applies in order: it ends flowing.
+      const quick = await Promise.all([
+        a.client.request('producer.pause', { producerId }),
+        a.client.request('producer.resume', { producerId }),
+      ]);
+      expect(quick.map((r) => r.ok)).toEqual([true, true]);
+      expect(await b.client.notification('producer.paused')).toMatchObject({ producerId });
+      expect(await b.client.notification('producer.resumed')).toMatchObject({ producerId });
+      expect(aPeer.pausedProducerIds).toEqual([]);
       for (const x of [a, b, later, last]) x.client.close();
     });
 
