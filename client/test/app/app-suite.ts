@@ -307,7 +307,7 @@ export function appSuite(options: AppSuiteOptions): void {
       expect(await text(host, '#toast')).toBe('Invite link copied');
     }, 60_000);
 
-    test('a participant asks for a name, waits in the lobby, and the host admits it by clicking', async () => {
+    test('a participant asks for a name, waits in the lobby, and the host (muted) admits it by clicking', async () => {
       guest = await guestBrowser().newPage();
       await guest.goto(invite); // no ?name=: the join page asks
       await until(() => visible(guest, '#join-form'), 10_000, 'the join page');
@@ -334,6 +334,8 @@ export function appSuite(options: AppSuiteOptions): void {
       await openPane(host, 'people');
       expect(await text(host, '#lobby-list li .who span')).toBe('Gus Guest');
       await shot(host, 'host-lobby');
+      // The host mutes before admitting: the newcomer learns it from its join, not from a change.
+      await click(host, '#mic-toggle');
       await click(host, '#lobby-list button[data-action="admit"]');
       await until(
         async () => {
@@ -345,6 +347,20 @@ export function appSuite(options: AppSuiteOptions): void {
         'the guest to join',
       );
       await until(async () => (await hook(host))?.lobby.length === 0, 10_000, 'an empty lobby');
+      await until(
+        async () => {
+          const t = await remoteTile(guest);
+          return t.micOff && t.badge;
+        },
+        20_000,
+        "the host's muted microphone on the newcomer's page",
+      );
+      await click(host, '#mic-toggle');
+      await until(
+        async () => !(await remoteTile(guest)).micOff,
+        15_000,
+        "the host's microphone back on the newcomer's page",
+      );
     }, 90_000);
 
     test("both pages decode each other's video and their encryption panels show the same epoch and security code", async () => {
