@@ -12,6 +12,7 @@ export {
 } from './e2ee/transforms.js';
 export { type EpochView, KeyWorker, type KeyWorkerStart } from './keys/keys.js';
 export {
+  type AudioEnergy,
   CanopyMeeting,
   type JoinOptions,
   type LocalTrack,

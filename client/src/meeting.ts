@@ -53,6 +53,8 @@ export interface RemoteTrack {
   track: MediaStreamTrack;
   /** Id of its decrypt transform (see `frameCountersOf`). */
   transformId: string;
+  /** Its sender paused it (muted, camera off); `trackpaused` tells when this changes. */
+  paused: boolean;
 }
 
 /** A track this participant sends. */
@@ -78,11 +80,21 @@ export interface RemoteTrackStats {
   audioLevel: number;
 }
 
+/** A remote audio track's decoded energy so far (see `CanopyMeeting.audioEnergy`). */
+export interface AudioEnergy {
+  participantId: string;
+  producerId: string;
+  totalAudioEnergy: number;
+  totalSamplesDuration: number;
+}
+
 export type MeetingEvents = {
   participantjoined: [participant: ParticipantInfo];
   participantleft: [participantId: string];
   track: [track: RemoteTrack];
   trackended: [track: RemoteTrack];
+  /** A remote track's sender paused or resumed it (see `RemoteTrack.paused`). */
+  trackpaused: [track: RemoteTrack];
   /** The meeting is over for this participant (left, server closed it, or signaling dropped). */
   closed: [reason: string];
 };
@@ -115,6 +127,8 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
   readonly #remote = new Map<string, RemoteTrack>();
   readonly #consumers = new Map<string, ms.Consumer>();
   readonly #local = new Map<string, LocalTrack & { producer: ms.Producer }>();
+  /** Remote producers their senders have paused (announced by the server, consumed or not). */
+  readonly #pausedProducers = new Set<string>();
   /** Producers that closed while their consumer was being set up. */
   readonly #closedProducers = new Set<string>();
   #recvTransport: ms.Transport | undefined;
@@ -152,6 +166,7 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
       );
       stopEarly();
       for (const p of joined.participants) meeting.#participants.set(p.participantId, p);
+      for (const p of joined.producers) if (p.paused) meeting.#pausedProducers.add(p.producerId);
       for (const n of early) meeting.#onNotification(n);
       const consumed = joined.producers.map((p) => meeting.#consume(p));
       await meeting.#openRecvTransport();
@@ -259,34 +274,60 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
   }
 
   /**
-   * Pause or resume sending a published track (mute, camera off). The track
-   * keeps its SFrame context and counter: resuming never reuses a (key, KID, CTR).
+   * Pause or resume sending a published track (mute, camera off), and tell the
+   * server so that everyone else's page shows it. The track keeps its SFrame
+   * context and counter: resuming never reuses a (key, KID, CTR).
    */
   async setPaused(producerId: string, paused: boolean): Promise<void> {
     const local = this.#local.get(producerId);
     if (!local) return;
     if (paused) local.producer.pause();
     else local.producer.resume();
+    try {
+      await this.#signaling.request(paused ? 'producer.pause' : 'producer.resume', { producerId });
+    } catch (e) {
+      // Leaving or left: nobody is left to tell.
+      if (!this.#closed && this.#local.has(producerId)) throw e;
+    }
   }
 
   /**
-   * The current audio level (0..1) of each remote participant's audio, read
-   * cheaply from the RTP receivers (RFC 6464, which SFrame leaves in clear).
+   * The decoded audio energy of each remote audio track so far (inbound-rtp
+   * `totalAudioEnergy` over `totalSamplesDuration`): the level between two
+   * reads is sqrt(Δenergy / Δduration), every sound decoded in between counted.
    */
-  audioLevels(): Map<string, number> {
-    const levels = new Map<string, number>();
-    for (const remote of this.#remote.values()) {
-      if (remote.kind !== 'audio') continue;
-      const receiver = this.#consumers.get(remote.consumerId)?.rtpReceiver;
-      let level = 0;
-      // a level is current only shortly after its packet (engines differ on the clock)
-      const fresh = (t: number) =>
-        Math.abs(performance.now() - t) < 1_000 || Math.abs(Date.now() - t) < 1_000;
-      for (const s of receiver?.getSynchronizationSources?.() ?? [])
-        if (fresh(s.timestamp)) level = Math.max(level, s.audioLevel ?? 0);
-      levels.set(remote.participantId, Math.max(levels.get(remote.participantId) ?? 0, level));
+  async audioEnergy(): Promise<AudioEnergy[]> {
+    const transport = this.#recvTransport;
+    const audio = this.remoteTracks.filter((t) => t.kind === 'audio');
+    if (!transport || transport.closed || audio.length === 0) return [];
+    // One report for the whole receive transport: a receiver's own getStats
+    // gathers it too, so reading each would cost as many reports as tracks.
+    let report: RTCStatsReport;
+    try {
+      report = await transport.getStats();
+    } catch {
+      return []; // closed meanwhile
     }
-    return levels;
+    const byTrack = new Map<string, Record<string, unknown>>();
+    const byMid = new Map<string, Record<string, unknown>>();
+    for (const s of report.values()) {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'audio') continue;
+      if (typeof s.trackIdentifier === 'string') byTrack.set(s.trackIdentifier, s);
+      if (typeof s.mid === 'string') byMid.set(s.mid, s);
+    }
+    const out: AudioEnergy[] = [];
+    for (const t of audio) {
+      const mid = this.#consumers.get(t.consumerId)?.localId;
+      const s = byTrack.get(t.track.id) ?? (mid === undefined ? undefined : byMid.get(mid));
+      if (!s) continue;
+      out.push({
+        participantId: t.participantId,
+        producerId: t.producerId,
+        totalAudioEnergy: Number(s.totalAudioEnergy ?? 0),
+        totalSamplesDuration: Number(s.totalSamplesDuration ?? 0),
+      });
+    }
+    return out;
   }
 
   /** Stop sending a published track. */
@@ -343,10 +384,16 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
         this.emit('participantleft', n.data.participantId);
         break;
       case 'producer.new':
+        if (n.data.paused) this.#pausedProducers.add(n.data.producerId);
         void this.#consume(n.data);
         break;
       case 'producer.closed':
+        this.#pausedProducers.delete(n.data.producerId);
         this.#dropProducer(n.data.producerId);
+        break;
+      case 'producer.paused':
+      case 'producer.resumed':
+        this.#remotePaused(n.data.producerId, n.data.participantId, n.method === 'producer.paused');
         break;
       case 'meeting.closed':
         this.#close(`meeting closed: ${n.data.reason}`);
@@ -442,6 +489,7 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
         kind: info.kind,
         track: consumer.track,
         transformId,
+        paused: this.#pausedProducers.has(info.producerId),
       };
       this.#consumers.set(consumer.id, consumer);
       this.#remote.set(consumer.id, remote);
@@ -456,6 +504,18 @@ export class CanopyMeeting extends Emitter<MeetingEvents> {
       console.warn(`[canopy] cannot receive producer ${producer.producerId}`, e);
     } finally {
       this.#consuming.delete(producer.producerId);
+    }
+  }
+
+  /** Someone paused or resumed a producer: its consumed track says so (the server checked the sender). */
+  #remotePaused(producerId: string, participantId: string, paused: boolean): void {
+    if (paused) this.#pausedProducers.add(producerId);
+    else this.#pausedProducers.delete(producerId);
+    for (const remote of this.#remote.values()) {
+      if (remote.producerId !== producerId || remote.participantId !== participantId) continue;
+      if (remote.paused === paused) continue;
+      remote.paused = paused;
+      this.emit('trackpaused', remote);
     }
   }
 

@@ -13,6 +13,7 @@ import { $, avatar, copyText, el, toast } from './dom.js';
 import { assessHealth, codeGroups, type FailureWindow } from './health.js';
 import { inviteKey } from './landing.js';
 import { epochChange, participantInvite } from './notices.js';
+import { AudioMeter, EnergyLevels, SpeakingState } from './speaking.js';
 
 export interface MeetingViewOptions {
   meeting: CanopyMeeting;
@@ -31,10 +32,6 @@ export interface MeetingViewOptions {
   onEnd(): void;
 }
 
-/** Audio level (0..1) above which a tile shows its speaker as speaking. */
-const SPEAKING_LEVEL = 0.03;
-/** How long the speaking ring stays after the last loud moment. */
-const SPEAKING_HOLD_MS = 800;
 /**
  * Media of someone with no verified MLS leaf: a warning once this long has
  * passed (members apply the commit that adds someone before the SFU announces
@@ -54,8 +51,12 @@ interface Tile {
   senderIndex: number;
   lastFrameAt: number;
   everLive: boolean;
-  /** performance.now() when its audio was last above SPEAKING_LEVEL. */
-  spokeAt: number;
+  speaking: SpeakingState;
+  /** The producer of the audio its level is measured from. */
+  audioProducerId?: string;
+  /** Its sender muted the microphone / turned the camera off (remote tiles: as the server relays it). */
+  micOff: boolean;
+  camOff: boolean;
   /** performance.now() when the tile appeared. */
   createdAt: number;
   /** The name of the verified member this tile was matched to (kept when it leaves the group). */
@@ -72,7 +73,11 @@ export class MeetingView {
   #timers: ReturnType<typeof setInterval>[] = [];
   #offs: (() => void)[] = [];
   #startedAt = Date.now();
-  #localLevel: (() => number) | undefined;
+  /** The local microphone's level. */
+  readonly #meter = new AudioMeter();
+  /** Remote participants' levels. */
+  readonly #remoteLevels = new EnergyLevels();
+  #readingEnergy = false;
   #endArmed: ReturnType<typeof setTimeout> | undefined;
 
   constructor(o: MeetingViewOptions) {
@@ -90,17 +95,20 @@ export class MeetingView {
       }),
       meeting.on('track', (r) => this.#addTrack(r)),
       meeting.on('trackended', (r) => this.#dropTrack(r)),
+      meeting.on('trackpaused', (r) => this.#trackPaused(r)),
       meeting.on('participantleft', (id) => {
         this.#tiles.get(id)?.root.remove();
         this.#tiles.delete(id);
         this.refresh();
       }),
     );
-    this.#localLevel = localAudioLevel(o.localStream);
+    const mic = o.localStream.getAudioTracks()[0];
+    if (mic) this.#meter.watch(meeting.participantId, mic);
     this.#wireControls();
     this.#timers.push(
-      // 10 Hz: a receiver's level is its last packet's, so a slower poll misses short sounds
+      // 10 Hz: a ring that follows speech closely; each poll looks at the last ~170 ms
       setInterval(() => this.#speaking(), 100),
+      setInterval(() => void this.#readEnergy(), 250),
       setInterval(() => this.#tick(), 1_000),
     );
     this.refresh();
@@ -110,6 +118,7 @@ export class MeetingView {
     for (const t of this.#timers) clearInterval(t);
     for (const off of this.#offs) off();
     this.#timers = [];
+    this.#meter.close();
   }
 
   /** A new epoch: badge, panel, tile names (the roster decides who is who). */
@@ -148,8 +157,6 @@ export class MeetingView {
   /** Pauses or resumes sending this participant's microphone or camera. */
   async setSending(kind: 'audio' | 'video', on: boolean): Promise<void> {
     this.#sending[kind] = on;
-    for (const t of this.#o.meeting.localTracks)
-      if (t.kind === kind) await this.#o.meeting.setPaused(t.producerId, !on);
     for (const t of this.#o.localStream.getTracks()) if (t.kind === kind) t.enabled = on;
     const mic = $('mic-toggle');
     mic.setAttribute('aria-pressed', String(this.#sending.audio));
@@ -158,8 +165,15 @@ export class MeetingView {
     cam.setAttribute('aria-pressed', String(this.#sending.video));
     cam.querySelector('.label')!.textContent = this.#sending.video ? 'Stop video' : 'Start video';
     const me = this.#tiles.get(this.#o.meeting.participantId);
-    me?.root.querySelector('.muted-ico')?.toggleAttribute('hidden', this.#sending.audio);
-    if (me && !this.#sending.video) me.root.classList.remove('live');
+    if (me) this.#showPaused(me, !this.#sending.audio, !this.#sending.video);
+    try {
+      for (const t of this.#o.meeting.localTracks)
+        if (t.kind === kind) await this.#o.meeting.setPaused(t.producerId, !on);
+    } catch {
+      toast(
+        `Could not tell the others your ${kind === 'audio' ? 'microphone' : 'camera'} is ${on ? 'on' : 'off'}`,
+      );
+    }
   }
 
   /** Re-renders names, the panel and warnings from the current epoch and lobby. */
@@ -227,7 +241,9 @@ export class MeetingView {
       lastFrameAt: 0,
       everLive: false,
       createdAt: performance.now(),
-      spokeAt: Number.NEGATIVE_INFINITY,
+      speaking: new SpeakingState(),
+      micOff: false,
+      camOff: false,
     };
     this.#tiles.set(participantId, tile);
     return tile;
@@ -235,11 +251,13 @@ export class MeetingView {
 
   #addTrack(remote: RemoteTrack): void {
     const tile = this.#tile(remote.participantId, remote.senderIndex);
+    this.#trackPaused(remote);
     if (remote.kind === 'video') {
       tile.video.dataset.producerId = remote.producerId;
       tile.video.srcObject = new MediaStream([remote.track]);
       this.#watchFrames(tile, remote.producerId);
     } else {
+      tile.audioProducerId = remote.producerId;
       const audio = el('audio');
       audio.autoplay = true;
       audio.dataset.producerId = remote.producerId;
@@ -259,6 +277,11 @@ export class MeetingView {
   #dropTrack(remote: RemoteTrack): void {
     const tile = this.#tiles.get(remote.participantId);
     if (!tile) return;
+    // A track that is gone is no longer muted or off: its state goes with it.
+    if (remote.kind === 'audio' && tile.audioProducerId === remote.producerId)
+      this.#showPaused(tile, false, tile.camOff);
+    if (remote.kind === 'video' && tile.video.dataset.producerId === remote.producerId)
+      this.#showPaused(tile, tile.micOff, false);
     if (remote.kind === 'video') {
       if (tile.video.dataset.producerId === remote.producerId) {
         tile.video.srcObject = null;
@@ -269,6 +292,25 @@ export class MeetingView {
         .querySelector(`audio[data-producer-id="${CSS.escape(remote.producerId)}"]`)
         ?.remove();
     }
+  }
+
+  /** A remote track paused or resumed: the tile shows the muted microphone or the avatar. */
+  #trackPaused(remote: RemoteTrack): void {
+    const tile = this.#tiles.get(remote.participantId);
+    if (!tile) return;
+    if (remote.kind === 'audio') this.#showPaused(tile, remote.paused, tile.camOff);
+    else this.#showPaused(tile, tile.micOff, remote.paused);
+  }
+
+  /** Muted: the mic-off badge. Camera off: the avatar and name, never a frozen frame. */
+  #showPaused(tile: Tile, micOff: boolean, camOff: boolean): void {
+    tile.micOff = micOff;
+    tile.camOff = camOff;
+    tile.root.classList.toggle('mic-off', micOff);
+    tile.root.classList.toggle('camera-off', camOff);
+    tile.root.querySelector('.muted-ico')?.toggleAttribute('hidden', !micOff);
+    if (camOff) tile.root.classList.remove('live');
+    this.#showState(tile);
   }
 
   /** Marks the tile live at each rendered (so decrypted) frame; the first one is timed. */
@@ -282,48 +324,62 @@ export class MeetingView {
       if (!tile.everLive && producerId)
         this.#o.onFirstFrame(producerId, Math.round(performance.now() - arrived));
       tile.everLive = true;
-      tile.root.classList.add('live');
+      // a last frame may still come after the camera went off
+      if (!tile.camOff) tile.root.classList.add('live');
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
   }
 
   #speaking(): void {
-    const levels = this.#o.meeting.audioLevels();
+    const now = performance.now();
     for (const [id, tile] of this.#tiles) {
       const local = id === this.#o.meeting.participantId;
-      const level = local
-        ? this.#sending.audio
-          ? (this.#localLevel?.() ?? 0)
-          : 0
-        : (levels.get(id) ?? 0);
-      const now = performance.now();
-      if (level > SPEAKING_LEVEL) tile.spokeAt = now;
-      // held a little after the last loud packet, so the ring does not flicker between words
-      tile.root.classList.toggle('speaking', now - tile.spokeAt < SPEAKING_HOLD_MS);
+      const level = tile.micOff ? 0 : local ? this.#meter.level(id) : this.#remoteLevels.level(id);
+      tile.root.classList.toggle('speaking', tile.speaking.update(level, now));
+    }
+  }
+
+  /** Reads the remote tracks' decoded audio energy (one read at a time). */
+  async #readEnergy(): Promise<void> {
+    if (this.#readingEnergy) return;
+    this.#readingEnergy = true;
+    try {
+      const energy = await this.#o.meeting.audioEnergy();
+      this.#remoteLevels.update(
+        energy.map((e) => ({ key: e.participantId, trackKey: e.producerId, ...e })),
+      );
+    } catch {
+      // the meeting closed meanwhile
+    } finally {
+      this.#readingEnergy = false;
     }
   }
 
   #tick(): void {
     const now = performance.now();
-    for (const [id, tile] of this.#tiles) {
-      const local = id === this.#o.meeting.participantId;
+    for (const tile of this.#tiles.values()) {
       if (tile.root.classList.contains('live') && now - tile.lastFrameAt > STALL_MS)
         tile.root.classList.remove('live');
-      if (local && !this.#sending.video) tile.root.classList.remove('live');
-      // Before the first frame: keys pending. After: the camera is off (or stalled).
-      tile.stateEl.textContent = tile.everLive
-        ? local && !this.#sending.video
-          ? 'Camera off'
-          : ''
-        : local
-          ? 'Starting camera…'
-          : 'Waiting for keys…';
-      tile.stateEl.classList.toggle('keys', !tile.everLive && !local);
+      if (tile.camOff) tile.root.classList.remove('live');
+      this.#showState(tile);
     }
     const s = Math.floor((Date.now() - this.#startedAt) / 1000);
     $('clock').textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
     this.#renderHealth();
+  }
+
+  /** Before the first frame: keys pending. After: the camera is off (or stalled). */
+  #showState(tile: Tile): void {
+    const local = tile.root.classList.contains('local');
+    tile.stateEl.textContent = tile.camOff
+      ? 'Camera off'
+      : tile.everLive
+        ? ''
+        : local
+          ? 'Starting camera…'
+          : 'Waiting for keys…';
+    tile.stateEl.classList.toggle('keys', !tile.everLive && !local && !tile.camOff);
   }
 
   // --- controls ------------------------------------------------------------
@@ -507,28 +563,5 @@ export class MeetingView {
       warnings.length === 1 ? 'Security warning' : `${warnings.length} security warnings`;
     $('panel-frames').textContent =
       `${c.encrypted.toLocaleString()} encrypted · ${c.decrypted.toLocaleString()} decrypted · ${c.decryptFailed} failed`;
-  }
-}
-
-/** The local microphone's level (0..1), from an AnalyserNode; undefined without Web Audio. */
-function localAudioLevel(stream: MediaStream): (() => number) | undefined {
-  const track = stream.getAudioTracks()[0];
-  if (!track || typeof AudioContext === 'undefined') return undefined;
-  try {
-    const ctx = new AudioContext();
-    const source = ctx.createMediaStreamSource(new MediaStream([track]));
-    const analyser = ctx.createAnalyser();
-    analyser.fftSize = 512;
-    source.connect(analyser);
-    const data = new Float32Array(analyser.fftSize);
-    document.addEventListener('click', () => void ctx.resume(), { once: true });
-    return () => {
-      analyser.getFloatTimeDomainData(data);
-      let sum = 0;
-      for (const x of data) sum += x * x;
-      return Math.min(1, Math.sqrt(sum / data.length) * 4);
-    };
-  } catch {
-    return undefined;
   }
 }

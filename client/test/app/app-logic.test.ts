@@ -1,7 +1,7 @@
 // The meeting app's logic that needs no browser: the key worker's check of
 // the page's messages (the page is untrusted), the meeting link parser, the
 // encryption panel's warnings, the error screens' mapping, and the sentence a
-// new epoch shows.
+// new epoch shows, and the speaking ring's level and hysteresis.
 import { describe, expect, test } from 'vitest';
 import {
   assessHealth,
@@ -13,6 +13,14 @@ import {
 import { parseLocation } from '../../src/app/link.js';
 import { epochChange, participantInvite } from '../../src/app/notices.js';
 import { describeOutcome, outcomeOfRemoval, outcomeOfServerCode } from '../../src/app/outcomes.js';
+import {
+  EnergyLevels,
+  loudestBlockLevel,
+  SPEAKING_HOLD_MS,
+  SPEAKING_OFF,
+  SPEAKING_ON,
+  SpeakingState,
+} from '../../src/app/speaking.js';
 import { parseToKeyWorker } from '../../src/keys/messages.js';
 
 describe('parseToKeyWorker: the key worker drops anything from the page that is not exactly a message', () => {
@@ -209,4 +217,77 @@ test("a participant's invite is its own link without its name or test options", 
   expect(
     participantInvite('http://h/m/abc?t=x.y.z&name=Ada&transform=encoded-streams#as=KEY'),
   ).toBe('http://h/m/abc?t=x.y.z#as=KEY');
+});
+
+describe('the speaking ring: the loudest block of decoded audio, with hysteresis', () => {
+  const BLOCK = 960; // 20 ms at 48 kHz
+  const window = (beepAt?: number, amplitude = 0.2) => {
+    const w = new Float32Array(8192);
+    if (beepAt !== undefined)
+      for (let i = beepAt; i < beepAt + BLOCK && i < w.length; i++)
+        w[i] = amplitude * Math.sin((2 * Math.PI * 400 * i) / 48_000);
+    return w;
+  };
+
+  test('silence is 0; a 20 ms sound anywhere in the window counts, at its own loudness', () => {
+    expect(loudestBlockLevel(window(), BLOCK)).toBe(0);
+    const early = loudestBlockLevel(window(0), BLOCK);
+    const late = loudestBlockLevel(window(8192 - BLOCK), BLOCK);
+    const straddling = loudestBlockLevel(window(BLOCK / 2 + 7 * BLOCK), BLOCK);
+    expect(early).toBeGreaterThan(SPEAKING_ON);
+    expect(late).toBeCloseTo(early, 2);
+    // split across two blocks, it still reads at least half its loudness
+    expect(straddling).toBeGreaterThan(early / 2);
+    // a sine's RMS is its amplitude over √2
+    expect(early).toBeCloseTo(0.2 / Math.SQRT2, 3);
+    expect(loudestBlockLevel(window(0, 0.002), BLOCK)).toBeLessThan(SPEAKING_OFF);
+    expect(loudestBlockLevel(window(0, 10), BLOCK)).toBe(1);
+    expect(loudestBlockLevel(window(0, 0.05), BLOCK)).toBeGreaterThan(SPEAKING_ON);
+    expect(loudestBlockLevel(new Float32Array(0), BLOCK)).toBe(0);
+  });
+
+  test('on at SPEAKING_ON, held while above SPEAKING_OFF, off after SPEAKING_HOLD_MS below it', () => {
+    const s = new SpeakingState();
+    expect(s.update(SPEAKING_OFF + 0.001, 0)).toBe(false); // between the two: not enough to start
+    expect(s.update(SPEAKING_ON, 100)).toBe(true);
+    expect(s.update(SPEAKING_OFF, 200)).toBe(true); // between the two: keeps going
+    expect(s.update(0, 300)).toBe(true); // quiet: counting down
+    expect(s.update(0, 300 + SPEAKING_HOLD_MS - 1)).toBe(true);
+    expect(s.update(SPEAKING_OFF, 300 + SPEAKING_HOLD_MS)).toBe(true); // a word: the count restarts
+    expect(s.update(0, 2_000)).toBe(true);
+    expect(s.update(0, 2_000 + SPEAKING_HOLD_MS)).toBe(false);
+    expect(s.speaking).toBe(false);
+    expect(s.update(SPEAKING_ON - 0.001, 5_000)).toBe(false);
+  });
+
+  test('a remote level is the RMS of everything decoded between two readings', () => {
+    const levels = new EnergyLevels();
+    const read = (key: string, trackKey: string, energy: number, duration: number) => ({
+      key,
+      trackKey,
+      totalAudioEnergy: energy,
+      totalSamplesDuration: duration,
+    });
+    levels.update([read('ada', 'p1', 1, 10), read('bo', 'p2', 0, 5)]);
+    expect(levels.level('ada')).toBe(0); // one reading: no interval yet
+    // Ada: a 20 ms beep at RMS 0.5 within 250 ms (energy is level² × seconds); Bo: silence.
+    levels.update([read('ada', 'p1', 1 + 0.25 * 0.02, 10.25), read('bo', 'p2', 0, 5.25)]);
+    expect(levels.level('ada')).toBeCloseTo(0.5 * Math.sqrt(0.02 / 0.25), 6);
+    expect(levels.level('ada')).toBeGreaterThan(SPEAKING_ON);
+    expect(levels.level('bo')).toBe(0);
+    // Nothing decoded since (a stalled receiver), counters that went back, a new track:
+    // no level rather than a wrong one.
+    levels.update([read('ada', 'p1', 1.005, 10.25), read('bo', 'p2', -1, 5.5)]);
+    expect(levels.level('ada')).toBe(0);
+    expect(levels.level('bo')).toBe(0);
+    levels.update([read('ada', 'p3', 50, 10.5), read('bo', 'p2', -1, 5.75)]);
+    expect(levels.level('ada')).toBe(0);
+    expect(levels.level('bo')).toBe(0);
+    // A participant no longer read has no level.
+    levels.update([read('ada', 'p3', 50.01, 11)]);
+    expect(levels.level('ada')).toBeCloseTo(Math.sqrt(0.01 / 0.5), 6);
+    levels.update([]);
+    expect(levels.level('ada')).toBe(0);
+    expect(levels.level('nobody')).toBe(0);
+  });
 });

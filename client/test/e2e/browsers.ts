@@ -8,6 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
+import {
+  chromium as chromiumTool,
+  firefox as firefoxTool,
+} from '../../../shared/test/support/tools.js';
 
 export type Engine = 'chromium' | 'firefox';
 
@@ -80,6 +84,15 @@ export const FIREFOX_PREFS: Record<string, unknown> = {
   'media.autoplay.blocking_policy': 0,
 };
 
+/** Launches `engine` from the machine's binary for it (tools.ts). */
+export function launchEngine(
+  engine: Engine,
+  onConsole?: LaunchOptions['onConsole'],
+): Promise<TestBrowser> {
+  const tool = engine === 'chromium' ? chromiumTool() : firefoxTool();
+  return launchBrowser(engine, { executablePath: tool.path!, ...(onConsole && { onConsole }) });
+}
+
 export function launchBrowser(engine: Engine, options: LaunchOptions): Promise<TestBrowser> {
   return engine === 'chromium' ? launchChromium(options) : launchFirefox(options);
 }
@@ -140,6 +153,8 @@ async function launchFirefox(options: LaunchOptions): Promise<TestBrowser> {
     browser: 'firefox',
     executablePath: options.executablePath,
     headless: true,
+    // Chromium's (Playwright's) default viewport, so both engines' screenshots compare.
+    defaultViewport: { width: 1280, height: 720 },
     extraPrefsFirefox: FIREFOX_PREFS,
   });
   return {

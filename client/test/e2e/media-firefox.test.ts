@@ -7,34 +7,21 @@
 // private network namespace (netns.ts): run from outside one, this file runs
 // itself again inside one.
 import { fileURLToPath } from 'node:url';
-import {
-  chromium as chromiumTool,
-  firefox as firefoxTool,
-  mediasoupTestModule,
-  networkNamespace,
-  withTools,
-} from '../../../shared/test/support/tools.js';
 import { mediaSuite } from './meeting-suite.js';
-import { namespaceIp, runInNamespaceSuite } from './netns.js';
+import { engineSuite } from './netns.js';
 
 const TITLE = 'media through the SFU in Chromium and Firefox';
 
-const netns = networkNamespace();
-const tools = [chromiumTool(), firefoxTool(), mediasoupTestModule(), netns];
-
-if (withTools(TITLE, tools)) {
-  const listenIp = namespaceIp();
-  if (listenIp) {
-    mediaSuite({
-      title: TITLE,
-      meeting: 'e2e-media-engines',
-      listenIp,
-      pages: [
-        { name: 'Ada', engine: 'chromium' },
-        { name: 'Fox', engine: 'firefox' },
-        { name: 'Cy', engine: 'chromium', encodedStreams: true },
-        { name: 'Stranger', engine: 'chromium', stranger: true },
-      ],
-    });
-  } else runInNamespaceSuite(TITLE, netns.path!, fileURLToPath(import.meta.url));
-}
+engineSuite(TITLE, fileURLToPath(import.meta.url), (listenIp) =>
+  mediaSuite({
+    title: TITLE,
+    meeting: 'e2e-media-engines',
+    listenIp,
+    pages: [
+      { name: 'Ada', engine: 'chromium' },
+      { name: 'Fox', engine: 'firefox' },
+      { name: 'Cy', engine: 'chromium', encodedStreams: true },
+      { name: 'Stranger', engine: 'chromium', stranger: true },
+    ],
+  }),
+);

@@ -8,14 +8,12 @@
 // current epoch's key. A headless member (the participant core in Node)
 // observes the epochs and their keys. media.test.ts runs it in Chromium,
 // media-firefox.test.ts with Chromium and Firefox in one meeting.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { getCipherSuite } from '@canopy/shared/crypto';
 import { decodeHeader, SFrameError, SFrameReceiver } from '@canopy/shared/sframe';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG } from '../../../server/src/config.js';
 import { nodeProvider } from '../../../server/src/crypto/index.js';
 import { type CanopyServer, startServer } from '../../../server/src/server.js';
 import { loadMediasoup, type RtpTap } from '../../../server/src/sfu/index.js';
@@ -24,14 +22,12 @@ import {
   firefox as firefoxTool,
   mediasoupTestModule,
 } from '../../../shared/test/support/tools.js';
-import { buildClient } from '../../build.mjs';
 import { expectedKid, FIRST_CONTEXT, KID_LAYOUT, SFRAME_SUITE } from '../../src/e2ee/media-keys.js';
 import { type EpochInfo, Participant } from '../../src/participant/index.js';
+import { buildPublicDir, suiteServerConfig } from '../support/app-server.js';
 import { until as pollUntil } from '../support/until.js';
 import { type Engine, launchBrowser, type TestBrowser, type TestPage } from './browsers.js';
 import { isVp8Keyframe, parseRtp, Vp8FrameAssembler } from './rtp.js';
-
-const clientDir = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** One participant's page. */
 export interface PageSpec {
@@ -278,25 +274,13 @@ export function mediaSuite(options: MediaSuiteOptions): void {
     const specOfId = (id: string) => specs.find((s) => snaps.get(s)?.participantId === id);
 
     beforeAll(async () => {
-      const publicDir = mkdtempSync(join(tmpdir(), 'canopy-public-'));
+      const publicDir = await buildPublicDir();
       dirs.push(publicDir);
-      mkdirSync(join(publicDir, 'build'));
-      for (const f of ['index.html', 'app.css'])
-        copyFileSync(join(clientDir, 'public', f), join(publicDir, f));
-      await buildClient({ outdir: join(publicDir, 'build') });
 
       const mediasoup = await loadMediasoup(mediasoupTestModule().path!);
-      server = await startServer(
-        {
-          ...DEFAULT_CONFIG,
-          port: 0,
-          workers: 1,
-          publicDir,
-          ...(options.listenIp && { listenIp: options.listenIp }),
-        },
-        mediasoup.api,
-        { log: (m, e) => console.error(`[server] ${m}`, e ?? '') },
-      );
+      server = await startServer(suiteServerConfig(publicDir, options.listenIp), mediasoup.api, {
+        log: (m, e) => console.error(`[server] ${m}`, e ?? ''),
+      });
 
       const created = await server.links.create(server.url);
       meetingId = created.meetingId;

@@ -8,12 +8,35 @@ import { spawn } from 'node:child_process';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import {
+  chromium as chromiumTool,
+  firefox as firefoxTool,
+  mediasoupTestModule,
+  networkNamespace,
+  withTools,
+} from '../../../shared/test/support/tools.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The namespace's address when running inside one (the SFU listens there). */
 export function namespaceIp(): string | undefined {
   return process.env.CANOPY_NETNS_IP;
+}
+
+/**
+ * A suite with Firefox and Chromium pages and the real SFU: inside a network
+ * namespace, `register(listenIp)` registers its tests (the SFU listens on
+ * `listenIp`); outside one, one test runs `file` (the caller's
+ * `fileURLToPath(import.meta.url)`) again inside a new one. Skipped (or
+ * failed, with CANOPY_REQUIRE_TOOLS=1) without the browsers, the mediasoup
+ * worker or the namespace runner.
+ */
+export function engineSuite(title: string, file: string, register: (listenIp: string) => void) {
+  const netns = networkNamespace();
+  if (!withTools(title, [chromiumTool(), firefoxTool(), mediasoupTestModule(), netns])) return;
+  const listenIp = namespaceIp();
+  if (listenIp) register(listenIp);
+  else runInNamespaceSuite(title, netns.path!, file);
 }
 
 /**

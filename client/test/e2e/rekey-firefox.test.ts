@@ -5,36 +5,24 @@
 // Firefox cannot reach an SFU on loopback); run from outside one, this file
 // runs itself again inside one. The tests themselves: rekey-suite.ts.
 import { fileURLToPath } from 'node:url';
-import {
-  chromium as chromiumTool,
-  firefox as firefoxTool,
-  mediasoupTestModule,
-  networkNamespace,
-  withTools,
-} from '../../../shared/test/support/tools.js';
-import { namespaceIp, runInNamespaceSuite } from './netns.js';
+import { engineSuite } from './netns.js';
 import { rekeySuite } from './rekey-suite.js';
 
 const TITLE =
   'rekeying media in Chromium and Firefox: leave, removal, join, lobby, lock, drop, end';
 
-const netns = networkNamespace();
-
-if (withTools(TITLE, [chromiumTool(), firefoxTool(), mediasoupTestModule(), netns])) {
-  const listenIp = namespaceIp();
-  if (listenIp) {
-    rekeySuite({
-      title: TITLE,
-      meeting: 'e2e-rekey-engines',
-      listenIp,
-      stay: [
-        { name: 'Ada', engine: 'chromium' },
-        { name: 'Fox', engine: 'firefox' },
-      ],
-      leaver: { name: 'Lee', engine: 'chromium' },
-      removed: { name: 'Rem', engine: 'firefox' },
-      joiner: { name: 'Jo', engine: 'firefox' },
-      outsider: 'firefox',
-    });
-  } else runInNamespaceSuite(TITLE, netns.path!, fileURLToPath(import.meta.url));
-}
+engineSuite(TITLE, fileURLToPath(import.meta.url), (listenIp) =>
+  rekeySuite({
+    title: TITLE,
+    meeting: 'e2e-rekey-engines',
+    listenIp,
+    stay: [
+      { name: 'Ada', engine: 'chromium' },
+      { name: 'Fox', engine: 'firefox' },
+    ],
+    leaver: { name: 'Lee', engine: 'chromium' },
+    removed: { name: 'Rem', engine: 'firefox' },
+    joiner: { name: 'Jo', engine: 'firefox' },
+    outsider: 'firefox',
+  }),
+);

@@ -13,14 +13,12 @@
 // breaks) and the end of the meeting.
 // rekey.test.ts runs it in Chromium, rekey-firefox.test.ts with Chromium and
 // Firefox pages in one meeting.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { getCipherSuite } from '@canopy/shared/crypto';
 import { decodeHeader, SFrameReceiver } from '@canopy/shared/sframe';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG } from '../../../server/src/config.js';
 import { nodeProvider } from '../../../server/src/crypto/index.js';
 import { DEFAULT_MEETING_OPTIONS } from '../../../server/src/delivery/index.js';
 import { type CanopyServer, startServer } from '../../../server/src/server.js';
@@ -31,15 +29,13 @@ import {
   firefox as firefoxTool,
   mediasoupTestModule,
 } from '../../../shared/test/support/tools.js';
-import { buildClient } from '../../build.mjs';
 import { KID_LAYOUT, SFRAME_SUITE } from '../../src/e2ee/media-keys.js';
 import { type EpochInfo, Participant } from '../../src/participant/index.js';
+import { buildPublicDir, suiteServerConfig } from '../support/app-server.js';
 import { type Engine, launchBrowser, type TestBrowser, type TestPage } from './browsers.js';
 import { type FrameTap, pageTimes, recordPageTimes, tappedWorkerSource } from './frame-tap.js';
 import { until } from './meeting-suite.js';
 import { isVp8Keyframe, parseRtp, Vp8FrameAssembler } from './rtp.js';
-
-const clientDir = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface RekeyPage {
   /** Display name, unique in the meeting. */
@@ -281,32 +277,18 @@ export function rekeySuite(options: RekeySuiteOptions): void {
     }
 
     beforeAll(async () => {
-      const publicDir = mkdtempSync(join(tmpdir(), 'canopy-public-'));
+      const publicDir = await buildPublicDir();
       dirs.push(publicDir);
-      mkdirSync(join(publicDir, 'build'));
-      for (const f of ['index.html', 'app.css'])
-        copyFileSync(join(clientDir, 'public', f), join(publicDir, f));
-      await buildClient({ outdir: join(publicDir, 'build') });
       // The test build's transform worker reports per-frame times (frame-tap.ts).
       const worker = join(publicDir, 'build', 'e2ee-worker.js');
       writeFileSync(worker, tappedWorkerSource(readFileSync(worker, 'utf8')));
 
       const mediasoup = await loadMediasoup(mediasoupTestModule().path!);
-      server = await startServer(
-        {
-          ...DEFAULT_CONFIG,
-          port: 0,
-          workers: 1,
-          publicDir,
-          ...(options.listenIp && { listenIp: options.listenIp }),
-        },
-        mediasoup.api,
-        {
-          log: (m, e) => console.error(`[server] ${m}`, e ?? ''),
-          // Dead connections (a silent network loss) found within 2-4 s instead of 30-60.
-          signaling: { heartbeatMs: HEARTBEAT_MS },
-        },
-      );
+      server = await startServer(suiteServerConfig(publicDir, options.listenIp), mediasoup.api, {
+        log: (m, e) => console.error(`[server] ${m}`, e ?? ''),
+        // Dead connections (a silent network loss) found within 2-4 s instead of 30-60.
+        signaling: { heartbeatMs: HEARTBEAT_MS },
+      });
       proxy = await TcpProxy.start(server.port);
       server.delivery.on('departed', (e) => {
         if (e.meetingId === meetingId) departures.push({ t: Date.now(), ...e });

@@ -136,6 +136,9 @@ export class Meeting extends EventEmitter<MeetingEvents> {
       this.#producerOpened(participant, producerId, kind),
     );
     peer.on('producerclose', (producerId) => this.#producerClosed(participant, producerId));
+    peer.on('producerpause', (producerId, paused) =>
+      this.#producerPaused(participant, producerId, paused),
+    );
     this.#broadcast('participant.joined', participant.info, participantId);
     return snapshot;
   }
@@ -168,6 +171,16 @@ export class Meeting extends EventEmitter<MeetingEvents> {
       { producerId, participantId: participant.id },
       participant.id,
     );
+  }
+
+  /** Later joiners learn the state from their snapshot; those in the meeting are told now. */
+  #producerPaused(participant: Participant, producerId: string, paused: boolean): void {
+    const info = this.#producers.get(producerId);
+    if (!info) return;
+    const { paused: _, ...flowing } = info;
+    this.#producers.set(producerId, paused ? { ...flowing, paused: true } : flowing);
+    const data = { producerId, participantId: participant.id };
+    this.#broadcast(paused ? 'producer.paused' : 'producer.resumed', data, participant.id);
   }
 
   #broadcast<M extends NotificationMethod>(

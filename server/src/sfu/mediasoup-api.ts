@@ -111,8 +111,11 @@ export interface MsProducer {
   readonly id: string;
   readonly kind: 'audio' | 'video';
   readonly closed: boolean;
+  readonly paused: boolean;
   readonly observer: MsObserver<'close'>;
   close(): void;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   on(event: 'transportclose', listener: () => void): unknown;
 }
 

@@ -60,6 +60,8 @@ export interface ConsumerDescription {
 
 export interface PeerEvents {
   produceropen: [producerId: string, kind: MediaKind];
+  /** One of its producers paused or resumed (only on a change). */
+  producerpause: [producerId: string, paused: boolean];
   producerclose: [producerId: string, kind: MediaKind];
   close: [];
 }
@@ -88,6 +90,8 @@ export class SfuPeer extends EventEmitter<PeerEvents> {
   readonly #transports = new Map<string, TrackedTransport>();
   readonly #producers = new Map<string, MsProducer>();
   readonly #consumers = new Map<string, MsConsumer>();
+  /** The last pause or resume of each producer, which the next one waits for. */
+  readonly #pausing = new Map<string, Promise<void>>();
   /** Creations under way, counted against the limits before they finish. */
   readonly #pending: Record<Counted, number> = { transports: 0, producers: 0, consumers: 0 };
   #rtpCapabilities: RtpCapabilities | undefined;
@@ -118,6 +122,11 @@ export class SfuPeer extends EventEmitter<PeerEvents> {
   /** Ids of this peer's live producers. */
   get producerIds(): string[] {
     return [...this.#producers.keys()];
+  }
+
+  /** Ids of this peer's producers that are paused (muted, camera off). */
+  get pausedProducerIds(): string[] {
+    return [...this.#producers.values()].filter((p) => p.paused).map((p) => p.id);
   }
 
   /** This peer's live consumers and whether each is paused. */
@@ -233,6 +242,40 @@ export class SfuPeer extends EventEmitter<PeerEvents> {
     if (!producer)
       throw new SfuError('producer-not-found', `no producer ${producerId} of this participant`);
     producer.close();
+  }
+
+  /**
+   * Pause or resume one of this peer's own producers (mute, camera off): the
+   * router stops or restarts forwarding it. Another peer's producer is not
+   * found here, so only its owner can change it. Requests for one producer
+   * apply in the order they came (a quick mute and unmute ends unmuted).
+   */
+  async setProducerPaused(producerId: string, paused: boolean): Promise<void> {
+    this.#assertOpen();
+    const producer = this.#producers.get(producerId);
+    if (!producer)
+      throw new SfuError('producer-not-found', `no producer ${producerId} of this participant`);
+    const before = this.#pausing.get(producerId) ?? Promise.resolve();
+    const mine = before.catch(() => {}).then(() => this.#applyPaused(producer, paused));
+    this.#pausing.set(producerId, mine);
+    try {
+      await mine;
+    } finally {
+      if (this.#pausing.get(producerId) === mine) this.#pausing.delete(producerId);
+    }
+  }
+
+  async #applyPaused(producer: MsProducer, paused: boolean): Promise<void> {
+    if (producer.closed) throw new SfuError('producer-not-found', `producer ${producer.id} closed`);
+    if (producer.paused === paused) return;
+    try {
+      await (paused ? producer.pause() : producer.resume());
+    } catch (e) {
+      if (producer.closed)
+        throw new SfuError('producer-not-found', `producer ${producer.id} closed`);
+      throw new SfuError('mediasoup-error', `cannot pause: ${(e as Error).message}`);
+    }
+    if (!producer.closed) this.emit('producerpause', producer.id, paused);
   }
 
   /** Receive another participant's producer on one of this peer's recv transports, paused. */

@@ -160,6 +160,14 @@ export class MediaSession implements ParticipantSink {
       this.#joined().peer.closeProducer(producerId);
       return {};
     },
+    'producer.pause': async ({ producerId }) => {
+      await this.#joined().peer.setProducerPaused(producerId, true);
+      return {};
+    },
+    'producer.resume': async ({ producerId }) => {
+      await this.#joined().peer.setProducerPaused(producerId, false);
+      return {};
+    },
     'consumer.create': ({ transportId, producerId }) =>
       this.#joined().peer.consume(transportId, producerId),
     'consumer.resume': async ({ consumerId }) => {

@@ -137,6 +137,63 @@ if (withTools('signaling with a real mediasoup worker', [mediasoupTestModule()])
       for (const x of [a, b, c]) x.client.close();
     });
 
+    test('mute and camera off: only the owner pauses its producer, everyone else is told, a later joiner sees it', async () => {
+      const meetingId = await newMeeting();
+      const a = await join(meetingId, 'Ada');
+      const b = await join(meetingId, 'Bo');
+      const producerId = await sendVideo(a.client);
+      await b.client.notification('producer.new');
+      const aPeer = server.meetings
+        .get(meetingId)!
+        .participants.find((p) => p.id === a.joined.participantId)!.peer;
+      // Someone else's producer is not theirs to pause: refused, nothing changes, nobody is told.
+      for (const method of ['producer.pause', 'producer.resume'] as const)
+        expect((await b.client.request(method, { producerId })).error?.code).toBe(
+          'producer-not-found',
+        );
+      expect(aPeer.pausedProducerIds).toEqual([]);
+      await a.client.call('producer.pause', { producerId });
+      // The SFU itself stops forwarding it.
+      expect(aPeer.pausedProducerIds).toEqual([producerId]);
+      expect(await b.client.notification('producer.paused')).toEqual({
+        producerId,
+        participantId: a.joined.participantId,
+      });
+      // Pausing again changes nothing and tells nobody.
+      await a.client.call('producer.pause', { producerId });
+      const later = await join(meetingId, 'Cy');
+      expect(later.joined.producers).toEqual([
+        {
+          producerId,
+          participantId: a.joined.participantId,
+          senderIndex: 0,
+          kind: 'video',
+          paused: true,
+        },
+      ]);
+      await a.client.call('producer.resume', { producerId });
+      expect(aPeer.pausedProducerIds).toEqual([]);
+      for (const x of [b, later])
+        expect(await x.client.notification('producer.resumed')).toEqual({
+          producerId,
+          participantId: a.joined.participantId,
+        });
+      // Only one pause was announced to Bo (the second request changed nothing).
+      expect(b.client.notifications.filter((n) => n.method === 'producer.paused')).toEqual([]);
+      const last = await join(meetingId, 'Di');
+      expect(last.joined.producers[0]?.paused).toBeUndefined();
+      // A quick mute and unmute (both in flight at once) applies in order: it ends flowing.
+      const quick = await Promise.all([
+        a.client.request('producer.pause', { producerId }),
+        a.client.request('producer.resume', { producerId }),
+      ]);
+      expect(quick.map((r) => r.ok)).toEqual([true, true]);
+      expect(await b.client.notification('producer.paused')).toMatchObject({ producerId });
+      expect(await b.client.notification('producer.resumed')).toMatchObject({ producerId });
+      expect(aPeer.pausedProducerIds).toEqual([]);
+      for (const x of [a, b, later, last]) x.client.close();
+    });
+
     test('state errors are typed: not joined, already joined, unknown ids', async () => {
       const meetingId = await newMeeting();
       const lone = await TestClient.connect(wsUrl);

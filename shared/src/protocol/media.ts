@@ -37,6 +37,11 @@ export const ProducerInfo = z.strictObject({
   participantId: ParticipantId,
   senderIndex: SenderIndex,
   kind: MediaKind,
+  /**
+   * Its sender paused it (microphone muted, camera off): nothing flows until
+   * it resumes. Absent when it flows. Not secret: the SFU sees no packets anyway.
+   */
+  paused: z.literal(true).optional(),
 });
 export type ProducerInfo = z.infer<typeof ProducerInfo>;
 
@@ -95,6 +100,13 @@ export const mediaRequests = {
   },
   /** Stop sending a track. Others are told `producer.closed`. */
   'producer.close': { data: z.strictObject({ producerId: Id }), result: Empty },
+  /**
+   * Pause one of the sender's own producers (mute, camera off): the SFU stops
+   * forwarding it and others are told `producer.paused`. Only its owner may.
+   */
+  'producer.pause': { data: z.strictObject({ producerId: Id }), result: Empty },
+  /** Resume one of the sender's own paused producers; others are told `producer.resumed`. */
+  'producer.resume': { data: z.strictObject({ producerId: Id }), result: Empty },
   /** Receive someone's track on a recv transport; the consumer starts paused. */
   'consumer.create': {
     data: z.strictObject({ transportId: Id, producerId: Id }),
@@ -117,6 +129,10 @@ export const mediaNotifications = {
   'producer.new': ProducerInfo,
   /** A producer is gone; the recipient's consumers of it are already closed. */
   'producer.closed': z.strictObject({ producerId: Id, participantId: ParticipantId }),
+  /** Its owner paused a producer (mute, camera off); sent only when the state changes. */
+  'producer.paused': z.strictObject({ producerId: Id, participantId: ParticipantId }),
+  /** Its owner resumed a paused producer. */
+  'producer.resumed': z.strictObject({ producerId: Id, participantId: ParticipantId }),
   /**
    * The meeting's media is gone for this participant (its SFU worker died, or
    * the meeting ended, or its connection left the meeting's MLS group and is

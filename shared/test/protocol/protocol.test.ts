@@ -97,6 +97,8 @@ describe('requests', () => {
       'transport.connect': { transportId: 't-1', dtlsParameters: dtls },
       'producer.create': { transportId: 't-1', kind: 'video', rtpParameters: vp8 },
       'producer.close': { producerId: 'p' },
+      'producer.pause': { producerId: 'p' },
+      'producer.resume': { producerId: 'p' },
       'consumer.create': { transportId: 't', producerId: 'p' },
       'consumer.resume': { consumerId: 'c' },
     } as const;
