@@ -10,6 +10,9 @@
  * thread itself was stalled (answers may be queued behind it): it does not
  * count as a miss.
  *
+ * It starts with the socket, before it opens: a connection that never opens
+ * (pings cannot be sent yet, and count as unanswered) is lost the same way.
+ *
  * One timer per participant, nothing else: cheap enough for a load runner's
  * thousands of participants in one process.
  */

@@ -249,6 +249,8 @@ export class Participant extends Emitter<ParticipantEvents> {
       const ws = new Ws(this.#options.url);
       ws.binaryType = 'arraybuffer';
       this.#ws = ws;
+      // from now: a socket that never opens (a network that swallows packets) is lost too
+      this.#heartbeat?.start();
       ws.onopen = () => {
         this.send({
           type: 'hello',
@@ -257,7 +259,6 @@ export class Participant extends Emitter<ParticipantEvents> {
           signatureKey: this.#signaturePublicKey,
           ...(this.#options.resume && { resume: this.#options.resume }),
         });
-        this.#heartbeat?.start();
       };
       ws.onmessage = (ev: MessageEvent) => {
         if (!(ev.data instanceof ArrayBuffer)) return; // JSON signaling is not ours

@@ -588,8 +588,8 @@ export class MeetingGroup {
         ratchetTree: this.#ratchetTree(),
       });
       for (const s of added) {
+        this.#grantTicket(s); // first: it holds its ticket by the time it is in the group
         s.send(welcomeFrame);
-        this.#grantTicket(s);
         this.#ctx.emit('admitted', { meetingId: this.id, userId: s.userId, leaf: s.leaf!, epoch });
         // it left while its Add was pending: it goes in the next round
         if (s.departing !== undefined || !s.connected)

@@ -155,6 +155,35 @@ describe('heartbeat', () => {
       `[heartbeat] a frozen connection was declared lost after ${Date.now() - frozenAt} ms`,
     );
   });
+
+  test('a connection that never gets through (a frozen network) is lost the same way', async () => {
+    env = await startDelivery();
+    proxy = await TcpProxy.start(Number(new URL(env.url).port));
+    proxy.freeze();
+    const a = proxied('A');
+    const err = await a.connect().catch((e) => e);
+    expect(err).toBeInstanceOf(ParticipantError);
+    expect(err.code).toBe('connection-lost');
+  });
+
+  test('the network back, a new connection gets through while the frozen one stays dead', async () => {
+    env = await startDelivery();
+    proxy = await TcpProxy.start(Number(new URL(env.url).port));
+    const a = proxied('A');
+    await a.connect();
+    // the group's creator gets its ticket once the DS accepted the group
+    while (!a.resumeTicket) await new Promise((r) => setTimeout(r, 20));
+    const lost = next(a, 'closed');
+    proxy.freeze();
+    await lost;
+    proxy.restore();
+    const b = env.participant('m', 'A', 'participant', {
+      url: env.url.replace(/:\d+\//, `:${proxy.port}/`),
+      resume: a.resumeTicket!,
+    });
+    await b.connect();
+    expect(b.identity!.userId).toBe(a.identity!.userId);
+  });
 });
 
 describe('resume tickets', () => {
