@@ -9,8 +9,11 @@
 // window (host's remove → the last frame the removed page decrypted) and a
 // joiner's first frame (host's admit → first decrypted and first rendered
 // frame). Then the lobby (deny), lock, a tampered and an expired link, a
-// dropped connection (silent, then reset, through a TCP proxy the test
-// breaks) and the end of the meeting.
+// silently dropped connection (through a TCP proxy the test freezes): the
+// page notices with its heartbeat and shows it is reconnecting, and once the
+// network is back it resumes its place without the lobby and decodes the
+// others again; a removal is never undone by a reconnect; and the end of the
+// meeting.
 // rekey.test.ts runs it in Chromium, rekey-firefox.test.ts with Chromium and
 // Firefox pages in one meeting.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,12 +72,17 @@ export interface RekeySuiteOptions {
 const GRACE_MS = 2_000;
 /** The server's WebSocket ping interval here: a silent connection is dropped after one or two. */
 const HEARTBEAT_MS = 2_000;
+/** The joiner page's own heartbeat (`?heartbeat=`): it notices a silent loss within about 4 of them. */
+const PAGE_HEARTBEAT_MS = 1_000;
 const EPOCH_MASK = (1n << BigInt(KID_LAYOUT.epochBits)) - 1n;
 
 /** What a page's meeting shows of its media (no key). */
 interface MediaState {
   state: string;
   error?: string;
+  /** The "reconnecting" banner's text, while it shows. */
+  banner?: string;
+  reconnects: number;
   epoch?: string;
   securityCode?: string;
   status: string;
@@ -91,6 +99,8 @@ async function mediaState(page: TestPage): Promise<MediaState> {
     const base = {
       state: String(c?.state),
       error: c?.error,
+      banner: c?.banner,
+      reconnects: Number(c?.reconnects ?? 0),
       epoch: c?.epoch === undefined ? undefined : String(c.epoch.epoch),
       securityCode: c?.epoch?.securityCode,
       status,
@@ -153,6 +163,7 @@ export function rekeySuite(options: RekeySuiteOptions): void {
     const lobbySeen = new Set<string>();
     const admittedAt = new Map<string, number>();
     const departures: { t: number; userId: string; reason: string }[] = [];
+    const resumes: { t: number; userId: string; tookOver: boolean }[] = [];
     // What the SFU relays from the members that stay.
     const taps: RtpTap[] = [];
     const tapped: TappedFrame[] = [];
@@ -172,6 +183,8 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       const target = new URL(link);
       if (token) target.searchParams.set('t', token);
       target.searchParams.set('name', p.name);
+      // the page whose connection the test breaks notices sooner
+      if (via === 'proxy') target.searchParams.set('heartbeat', String(PAGE_HEARTBEAT_MS));
       const base = via === 'proxy' ? `http://127.0.0.1:${proxy.port}` : server.url;
       await page.goto(`${base}${target.pathname}${target.search}${target.hash}`);
       return page;
@@ -206,12 +219,13 @@ export function rekeySuite(options: RekeySuiteOptions): void {
     async function epochWhere(
       present: boolean,
       name: string,
+      after = 0n,
     ): Promise<{ epoch: bigint; switchAt: number }> {
       const epoch = await until(
         async () => {
           for (const [e, info] of [...epochs].sort(([a], [b]) => (a < b ? -1 : 1)))
             if (
-              e > 0n &&
+              e > after &&
               info.roster.some((r) => r.displayName === name) === present &&
               epochs.get(e - 1n)?.roster.some((r) => r.displayName === name) !== present
             )
@@ -310,6 +324,9 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       proxy = await TcpProxy.start(server.port);
       server.delivery.on('departed', (e) => {
         if (e.meetingId === meetingId) departures.push({ t: Date.now(), ...e });
+      });
+      server.delivery.on('resumed', (e) => {
+        if (e.meetingId === meetingId) resumes.push({ t: Date.now(), ...e });
       });
 
       const created = await server.links.create(server.url);
@@ -672,13 +689,30 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       await pageOf(late).close();
     }, 60_000);
 
-    test('a silent network loss: the server drops the page and rekeys; the page decrypts nothing new', async () => {
+    /** When the joiner's connection froze, and the epoch that dropped it. */
+    const loss = { at: 0, epoch: 0n };
+
+    test('a silent network loss: the page notices and shows it is reconnecting; the server drops it and rekeys; it decrypts nothing meanwhile', async () => {
       const before = await statesOf(stay);
       const size = server.meetings.get(meetingId)!.size;
-      const frozenAt = Date.now();
+      const userId = userIdOf(joiner.name)!;
+      loss.at = Date.now();
       proxy.freeze();
+      // The page's own heartbeat notices: no frame, no close, yet it shows it is reconnecting.
+      const noticed = await until(
+        async () => {
+          const s = await mediaState(pageOf(joiner));
+          return s.state === 'reconnecting' ? s : undefined;
+        },
+        20_000,
+        `${label(joiner)} to notice the loss`,
+      );
+      const noticedAt = Date.now();
+      expect(noticed.banner).toMatch(/reconnecting/i);
+      expect(noticed.reconnects).toBeGreaterThan(0);
       const { epoch, switchAt } = await epochWhere(false, joiner.name);
-      const departed = departures.find((d) => d.userId === userIdOf(joiner.name));
+      loss.epoch = epoch;
+      const departed = departures.find((d) => d.userId === userId);
       expect(departed?.reason).toBe('timeout');
       const failures = await keepDecoding(stay, stay, before);
       await until(
@@ -691,28 +725,90 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       await new Promise((r) => setTimeout(r, 2_000));
       const t2 = await pageTimes(pageOf(joiner));
       expect(decryptedIn(t2.tap)).toBe(decryptedIn(t1.tap));
-      // What the page shows meanwhile (it has no heartbeat of its own: reported, not asserted).
       const s = await mediaState(pageOf(joiner));
+      expect(s.state).toBe('reconnecting');
       console.log(
-        `[e2e] silent loss of ${label(joiner)}'s connection: the server dropped it (heartbeat ${HEARTBEAT_MS} ms) ` +
-          `and switched to epoch ${epoch} ${switchAt - frozenAt} ms after the loss; across the switch ` +
-          `${failures.join('; ')}; ${Date.now() - frozenAt} ms after the loss the page shows state ${s.state}, ` +
-          `"${s.status}", its video frozen`,
+        `[e2e] silent loss of ${label(joiner)}'s connection: the page noticed after ${noticedAt - loss.at} ms ` +
+          `(its heartbeat ${PAGE_HEARTBEAT_MS} ms) and shows "${s.banner}" (${s.reconnects} attempts so far); ` +
+          `the server dropped it (heartbeat ${HEARTBEAT_MS} ms) and switched to epoch ${epoch} ` +
+          `${switchAt - loss.at} ms after the loss; across the switch ${failures.join('; ')}`,
       );
     }, 120_000);
 
-    test('the connection then reset: the page shows it is out and does not reconnect', async () => {
-      const cutAt = Date.now();
-      proxy.cut();
+    test("the network back: the page reconnects by itself, without the lobby, with fresh keys, and decodes the others' video again; they decode its", async () => {
+      const userId = userIdOf(joiner.name)!;
+      const oldLeaf = epochs
+        .get(loss.epoch - 1n)!
+        .roster.find((r) => r.userId === userId)!.leafIndex;
+      const restoredAt = Date.now();
+      proxy.restore();
+      const s = await joined(joiner, stay.length);
+      const backAt = Date.now();
+      // it resumed its place (the same user, no lobby: the host never admitted it again)
+      const resumed = resumes.find((r) => r.userId === userId && r.t >= restoredAt);
+      expect(resumed).toBeDefined();
+      const { epoch, switchAt } = await epochWhere(true, joiner.name, loss.epoch);
+      const entry = host.current!.roster.find((r) => r.displayName === joiner.name)!;
+      expect(entry.userId).toBe(userId);
+      expect(s.banner).toBeUndefined();
+      // it decodes every member that stayed…
+      const leaves = new Set(stay.map((p) => leafOf(p.name)!.leafIndex));
+      await until(
+        async () => {
+          const now = await mediaState(pageOf(joiner));
+          const videos = now.remote.filter((t) => t.kind === 'video' && leaves.has(t.senderIndex));
+          return videos.length === leaves.size && videos.every((v) => v.framesDecoded > 10)
+            ? now
+            : undefined;
+        },
+        30_000,
+        `${label(joiner)} to decode the others' video again`,
+      );
+      // …and they decode it, under its new leaf
+      for (const p of stay)
+        await until(
+          async () => {
+            const now = await mediaState(pageOf(p));
+            return now.remote.some(
+              (t) =>
+                t.kind === 'video' && t.senderIndex === entry.leafIndex && t.framesDecoded > 10,
+            );
+          },
+          30_000,
+          `${label(p)} to decode ${label(joiner)} again`,
+        );
+      const after = await until(
+        async () => {
+          const now = await mediaState(pageOf(joiner));
+          return now.epoch === String(host.current!.epoch) ? now : undefined;
+        },
+        20_000,
+        `${label(joiner)} at the host's epoch`,
+      );
+      expect(after.securityCode).toBe(host.current!.securityCode);
+      console.log(
+        `[e2e] ${label(joiner)} reconnected by itself: network back → resumed (${resumed!.tookOver ? 'took over its old seat' : 'its old seat was gone'}) ` +
+          `${resumed!.t - restoredAt} ms, → in the media again ${backAt - restoredAt} ms; epoch ${epoch} ` +
+          `(switched ${switchAt - restoredAt} ms after), leaf ${oldLeaf} → ${entry.leafIndex}, ` +
+          `${after.reconnects} reconnect attempts in all, ${resumes.filter((r) => r.userId === userId).length} resumed; ` +
+          'it and the others decode each other',
+      );
+    }, 120_000);
+
+    test('a removal is never undone by a reconnect: the removed page stays out', async () => {
+      const userId = userIdOf(joiner.name)!;
+      const removedAt = Date.now();
+      host.remove(userId);
       const s = await outcome(joiner);
-      const closedAt = Date.now();
-      // No reconnect: the page stays out, the server holds nothing for it.
+      expect(s.error).toMatch(/removed/);
       await new Promise((r) => setTimeout(r, 3_000));
       const later = await mediaState(pageOf(joiner));
       expect(later.state).toBe(s.state);
+      expect(server.delivery.meeting(meetingId)!.isMember(userId)).toBe(false);
+      expect(resumes.filter((r) => r.userId === userId && r.t >= removedAt)).toEqual([]);
       console.log(
-        `[e2e] ${label(joiner)}'s connection reset: the page noticed after ${closedAt - cutAt} ms ` +
-          `(state ${s.state}, "${s.status}"${s.error ? `, ${s.error}` : ''}); no reconnect (still ${later.state} 3 s later)`,
+        `[e2e] ${label(joiner)} removed after its reconnect: state ${s.state}, "${s.status}" (${s.error}); ` +
+          `still ${later.state} 3 s later, no resume`,
       );
     }, 60_000);
 
