@@ -13,7 +13,8 @@
 // page notices with its heartbeat and shows it is reconnecting, and once the
 // network is back it resumes its place without the lobby and decodes the
 // others again; a removal is never undone by a reconnect; and the end of the
-// meeting.
+// meeting; and before that end, a commit the pages cannot process (the DS
+// re-adds each page, which then rejoins the media by itself).
 // rekey.test.ts runs it in Chromium, rekey-firefox.test.ts with Chromium and
 // Firefox pages in one meeting.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getCipherSuite } from '@canopy/shared/crypto';
+import type { CommitOutput, MlsGroup } from '@canopy/shared/mls';
+import { type CommitReason, decodeServerFrame, encodeServerFrame } from '@canopy/shared/protocol';
 import { decodeHeader, SFrameReceiver } from '@canopy/shared/sframe';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../server/src/config.js';
@@ -43,6 +46,46 @@ import { until } from './meeting-suite.js';
 import { isVp8Keyframe, parseRtp, Vp8FrameAssembler } from './rtp.js';
 
 const clientDir = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The test's headless members, which can spoil a commit: its membership tag
+ * flipped (the commit's last byte), which the DS cannot check and accepts,
+ * while every page fails to process it, reports it, and is removed and
+ * re-added by the DS. These members get the intact commit instead (so one of
+ * them can commit the re-adds: the DS never names the spoiler again).
+ */
+class Host extends Participant {
+  /** Spoiled commits (hex) and the intact ones. */
+  static readonly #intact = new Map<string, Uint8Array>();
+  #spoil = false;
+
+  spoilNextCommit(): void {
+    this.#spoil = true;
+  }
+
+  protected override createCommit(group: MlsGroup, reason: CommitReason): CommitOutput {
+    const out = super.createCommit(group, reason);
+    // (until one is accepted: a commit the DS refused is made again)
+    if (!this.#spoil) return out;
+    const bad = out.commit.slice();
+    bad[bad.length - 1]! ^= 1;
+    Host.#intact.set(Buffer.from(bad).toString('hex'), out.commit);
+    return { ...out, commit: bad };
+  }
+
+  protected override receive(bytes: Uint8Array): void {
+    if (Host.#intact.size > 0) {
+      const f = decodeServerFrame(bytes);
+      const good =
+        f.type === 'commit' ? Host.#intact.get(Buffer.from(f.message).toString('hex')) : undefined;
+      if (f.type === 'commit' && good) {
+        this.#spoil = false;
+        bytes = encodeServerFrame({ ...f, message: good });
+      }
+    }
+    super.receive(bytes);
+  }
+}
 
 export interface RekeyPage {
   /** Display name, unique in the meeting. */
@@ -146,7 +189,8 @@ export function rekeySuite(options: RekeySuiteOptions): void {
   describe(title, () => {
     let server: CanopyServer;
     let proxy: TcpProxy;
-    let host: Participant;
+    let host: Host;
+    let hostToken = '';
     let meetingId = '';
     let link = '';
     const browsers = new Map<Engine, TestBrowser>();
@@ -164,6 +208,7 @@ export function rekeySuite(options: RekeySuiteOptions): void {
     const admittedAt = new Map<string, number>();
     const departures: { t: number; userId: string; reason: string }[] = [];
     const resumes: { t: number; userId: string; tookOver: boolean }[] = [];
+    const recoveries: { t: number; userId: string }[] = [];
     // What the SFU relays from the members that stay.
     const taps: RtpTap[] = [];
     const tapped: TappedFrame[] = [];
@@ -325,6 +370,9 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       server.delivery.on('departed', (e) => {
         if (e.meetingId === meetingId) departures.push({ t: Date.now(), ...e });
       });
+      server.delivery.on('recovery', (e) => {
+        if (e.meetingId === meetingId) recoveries.push({ t: Date.now(), userId: e.userId });
+      });
       server.delivery.on('resumed', (e) => {
         if (e.meetingId === meetingId) resumes.push({ t: Date.now(), ...e });
       });
@@ -333,7 +381,8 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       meetingId = created.meetingId;
       link = created.participantLink;
       const hostUrl = new URL(created.hostLink);
-      host = new Participant({
+      hostToken = hostUrl.searchParams.get('t')!;
+      host = new Host({
         url: `${server.url.replace('http', 'ws')}/ws`,
         token: hostUrl.searchParams.get('t')!,
         displayName: 'Host',
@@ -696,6 +745,7 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       const before = await statesOf(stay);
       const size = server.meetings.get(meetingId)!.size;
       const userId = userIdOf(joiner.name)!;
+      const epochBefore = host.epoch!;
       loss.at = Date.now();
       proxy.freeze();
       // The page's own heartbeat notices: no frame, no close, yet it shows it is reconnecting.
@@ -710,9 +760,9 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       const noticedAt = Date.now();
       expect(noticed.banner).toMatch(/reconnecting/i);
       expect(noticed.reconnects).toBeGreaterThan(0);
-      const { epoch, switchAt } = await epochWhere(false, joiner.name);
+      const { epoch, switchAt } = await epochWhere(false, joiner.name, epochBefore);
       loss.epoch = epoch;
-      const departed = departures.find((d) => d.userId === userId);
+      const departed = departures.find((d) => d.userId === userId && d.t >= loss.at);
       expect(departed?.reason).toBe('timeout');
       const failures = await keepDecoding(stay, stay, before);
       await until(
@@ -790,7 +840,14 @@ export function rekeySuite(options: RekeySuiteOptions): void {
         `[e2e] ${label(joiner)} reconnected by itself: network back → resumed (${resumed!.tookOver ? 'took over its old seat' : 'its old seat was gone'}) ` +
           `${resumed!.t - restoredAt} ms, → in the media again ${backAt - restoredAt} ms; epoch ${epoch} ` +
           `(switched ${switchAt - restoredAt} ms after), leaf ${oldLeaf} → ${entry.leafIndex}, ` +
-          `${after.reconnects} reconnect attempts in all, ${resumes.filter((r) => r.userId === userId).length} resumed; ` +
+          `${after.reconnects} reconnect attempts in all, ${resumes.filter((r) => r.userId === userId).length} resumed` +
+          `${resumes
+            .filter((r) => r.userId === userId && r.t < loss.at)
+            .map(
+              (r) =>
+                ` (once ${Math.round((loss.at - r.t) / 1000)} s before the loss, its heartbeat unanswered)`,
+            )
+            .join('')}; ` +
           'it and the others decode each other',
       );
     }, 120_000);
@@ -811,6 +868,71 @@ export function rekeySuite(options: RekeySuiteOptions): void {
           `still ${later.state} 3 s later, no resume`,
       );
     }, 60_000);
+
+    test('a commit the pages cannot process: the DS re-adds each, and each rejoins the media by itself', async () => {
+      // A second headless member: it commits the re-adds (the DS never names the spoiler again).
+      const hostUrl = new URL(link);
+      const helper = new Host({
+        url: `${server.url.replace('http', 'ws')}/ws`,
+        token: hostToken,
+        displayName: 'Helper',
+        asPublicKey: new Uint8Array(
+          Buffer.from(new URLSearchParams(hostUrl.hash.slice(1)).get('as')!, 'base64url'),
+        ),
+        suite: getCipherSuite(1, nodeProvider),
+      });
+      await helper.connect();
+      await until(
+        async () =>
+          host.current!.roster.some((r) => r.displayName === 'Helper') ? true : undefined,
+        20_000,
+        'the helper in the group',
+      );
+      const ids = new Map(stay.map((p) => [p.name, leafOf(p.name)!.userId] as const));
+      const oldLeaves = stay.map((p) => leafOf(p.name)!.leafIndex);
+      const start = host.epoch!;
+      const spoiledAt = Date.now();
+      host.spoilNextCommit();
+      host.update();
+      await until(
+        async () => [...ids.values()].every((id) => recoveries.some((r) => r.userId === id)),
+        20_000,
+        'every page to report the commit',
+      );
+      // every page back in the group (a later epoch whose roster has them all)…
+      await until(
+        async () =>
+          host.epoch! > start + 1n && stay.every((p) => leafOf(p.name) !== undefined)
+            ? true
+            : undefined,
+        30_000,
+        'the DS to re-add every page',
+      );
+      // …and in the media: each decodes the others under their new leaves, at the host's epoch
+      for (const p of stay) {
+        const others = new Set(stay.filter((o) => o !== p).map((o) => leafOf(o.name)!.leafIndex));
+        await until(
+          async () => {
+            const s = await mediaState(pageOf(p));
+            if (s.state !== 'joined' || s.epoch !== String(host.current!.epoch)) return undefined;
+            const videos = s.remote.filter((t) => t.kind === 'video' && others.has(t.senderIndex));
+            return videos.length === others.size && videos.every((v) => v.framesDecoded > 10)
+              ? s
+              : undefined;
+          },
+          40_000,
+          `${label(p)} to rejoin the media and decode the others`,
+        );
+      }
+      const states = await statesOf(stay);
+      for (const s of states.values()) expect(s.securityCode).toBe(host.current!.securityCode);
+      console.log(
+        `[e2e] a spoiled commit: ${stay.map(label).join(', ')} reported it, were re-added (leaves ${oldLeaves.join(', ')} → ` +
+          `${stay.map((p) => leafOf(p.name)!.leafIndex).join(', ')}, epoch ${start} → ${host.epoch}) and decode each other again ` +
+          `${Date.now() - spoiledAt} ms after the commit`,
+      );
+      helper.disconnect();
+    }, 120_000);
 
     test("the host's end stops every page's media", async () => {
       const endedAt = Date.now();
