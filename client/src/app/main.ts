@@ -63,6 +63,8 @@ interface PageState {
   joinToFirstFrameMs?: number;
   /** How many times the key worker started reconnecting. */
   reconnects: number;
+  /** Why the connection was lost each time (the heartbeat, or how it closed). */
+  losses: string[];
   /** The "reconnecting" banner's text while it shows. */
   banner?: string | undefined;
 }
@@ -81,6 +83,7 @@ const page: PageState = {
   lobby: [],
   warnings: [],
   reconnects: 0,
+  losses: [],
 };
 window.canopy = page;
 
@@ -274,8 +277,9 @@ async function join(
     // Fatal errors close the connection (and end the page there); others are a host action refused.
     if (page.state === 'joined') view?.notify(e.message.replace(/^server-error: [a-z-]+: /, ''));
   });
-  keys.on('reconnecting', (attempt, delayMs) => {
+  keys.on('reconnecting', (attempt, delayMs, cause) => {
     page.reconnects++;
+    if (page.losses.length < 20) page.losses.push(cause);
     mediaLost();
     reconnecting(
       `Connection lost. Reconnecting${attempt > 1 ? ` (attempt ${attempt}, in ${Math.ceil(delayMs / 1000)} s)` : ''}…`,

@@ -148,6 +148,7 @@ function connect(): void {
   participant = p;
   /** A server refusal that a retry cannot fix (an expired link, say). */
   let refused = false;
+  let unanswered = false;
   p.on('identity', (id) =>
     post({
       type: 'identity',
@@ -204,6 +205,7 @@ function connect(): void {
   p.on('error', (e) => {
     const serverCode = e instanceof ParticipantError ? e.serverCode : undefined;
     if (serverCode !== undefined && serverCode !== 'try-again') refused = true;
+    if (e.code === 'connection-lost') unanswered = true;
     // a lost connection of a member is not news: it reconnects (see 'closed')
     if (e.code === 'connection-lost' && canResume()) return;
     if (serverCode === 'try-again' && canResume()) return;
@@ -232,7 +234,10 @@ function connect(): void {
       Math.min(RECONNECT.maxDelayMs, RECONNECT.firstDelayMs * 2 ** (attempt - 1)) *
         (0.75 + Math.random() / 2),
     );
-    post({ type: 'reconnecting', attempt, delayMs });
+    const cause = unanswered
+      ? 'the heartbeat went unanswered'
+      : `closed (${closeCode}${closeReason ? `: ${closeReason}` : ''})`;
+    post({ type: 'reconnecting', attempt, delayMs, cause });
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
       if (!over) connect();

@@ -59,7 +59,7 @@ export type KeyWorkerEvents = {
   ended: [];
   error: [error: KeyWorkerError];
   /** The connection was lost; the worker connects again in `delayMs` and resumes this member's place. */
-  reconnecting: [attempt: number, delayMs: number];
+  reconnecting: [attempt: number, delayMs: number, cause: string];
   /** Final: no connection and no reconnect. */
   closed: [code: number, reason: string];
 };
@@ -231,7 +231,7 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
         return;
       }
       case 'reconnecting':
-        this.emit('reconnecting', m.attempt, m.delayMs);
+        this.emit('reconnecting', m.attempt, m.delayMs, m.cause);
         return;
       case 'closed': {
         const t = this.#transport;

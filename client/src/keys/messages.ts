@@ -146,10 +146,11 @@ export type FromKeyWorker =
   /** The connection signaling ran on is gone (the media over it ended); a reconnect may follow. */
   | { type: 'signal-closed'; code: number; reason: string }
   /**
-   * The connection was lost while a member: the worker connects again in
-   * `delayMs` (attempt `attempt`), resuming its place with fresh keys.
+   * The connection was lost while a member (`cause`: the heartbeat went
+   * unanswered, or how it closed): the worker connects again in `delayMs`
+   * (attempt `attempt`), resuming its place with fresh keys.
    */
-  | { type: 'reconnecting'; attempt: number; delayMs: number }
+  | { type: 'reconnecting'; attempt: number; delayMs: number; cause: string }
   /** The worker is done: no connection, no reconnect. */
   | { type: 'closed'; code: number; reason: string };
 
