@@ -297,7 +297,8 @@ async function join(
 
   /** Joins the media (again), builds the meeting view and publishes the camera and microphone. */
   async function enterMedia(): Promise<void> {
-    if (media.entering || page.outcome) return;
+    // no connection: the next epoch (after the key worker reconnected) brings this back
+    if (media.entering || page.outcome || !keys.connected) return;
     media.entering = true;
     clearTimeout(media.retry);
     const first = !media.joined;

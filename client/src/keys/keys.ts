@@ -88,6 +88,7 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
   #current: EpochView | undefined;
   #transport: SignalingTransport | undefined;
   #closed = false;
+  #open = false;
 
   constructor(workerUrl: string | URL) {
     super();
@@ -98,6 +99,11 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
         code: 'key-worker-failed',
         message: event.message || 'key worker error',
       });
+  }
+
+  /** Whether the worker's connection is open now (signaling can flow). */
+  get connected(): boolean {
+    return this.#open;
   }
 
   /** The epoch in force here, once a member. */
@@ -176,6 +182,7 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
   #onMessage(m: FromKeyWorker): void {
     switch (m.type) {
       case 'open':
+        this.#open = true;
         return;
       case 'signal':
         this.#transport?.onmessage?.(m.text);
@@ -225,6 +232,7 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
         });
         return;
       case 'signal-closed': {
+        this.#open = false;
         const t = this.#transport;
         this.#transport = undefined;
         t?.onclose?.(m.code, m.reason);
@@ -234,6 +242,7 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
         this.emit('reconnecting', m.attempt, m.delayMs, m.cause);
         return;
       case 'closed': {
+        this.#open = false;
         const t = this.#transport;
         this.#transport = undefined;
         t?.onclose?.(m.code, m.reason);
