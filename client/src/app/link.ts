@@ -12,6 +12,8 @@ export interface MeetingLink {
   name?: string;
   /** `?transform=` (tests force the insertable-streams fallback with it). */
   transform?: 'script-transform' | 'encoded-streams';
+  /** `?heartbeat=` in ms, 100–60,000 (tests notice a lost connection sooner with it). */
+  heartbeatMs?: number;
 }
 
 /** What the page's address is: the landing page, a meeting link, or a broken link. */
@@ -31,6 +33,9 @@ export function parseLocation(url: URL): ParsedLocation {
   if (!asPublicKey) return { kind: 'bad-link', meetingId, missing: 'as-key' };
   const name = cleanName(url.searchParams.get('name') ?? '');
   const transform = url.searchParams.get('transform');
+  const heartbeat = Number(url.searchParams.get('heartbeat') ?? Number.NaN);
+  const heartbeatMs =
+    Number.isInteger(heartbeat) && heartbeat >= 100 && heartbeat <= 60_000 ? heartbeat : undefined;
   return {
     kind: 'meeting',
     link: {
@@ -39,6 +44,7 @@ export function parseLocation(url: URL): ParsedLocation {
       asPublicKey,
       ...(name && { name }),
       ...((transform === 'encoded-streams' || transform === 'script-transform') && { transform }),
+      ...(heartbeatMs !== undefined && { heartbeatMs }),
     },
   };
 }

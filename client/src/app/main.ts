@@ -35,7 +35,8 @@ import {
 import { joinMedia } from './session.js';
 
 interface PageState {
-  state: 'starting' | 'joined' | 'failed' | 'closed';
+  /** `reconnecting`: in the meeting, its media down until the connection (or membership) is back. */
+  state: 'starting' | 'joined' | 'reconnecting' | 'failed' | 'closed';
   /** The screen on show. */
   screen: ScreenId;
   /** Why the page left (or never entered) the meeting. */
@@ -65,6 +66,12 @@ interface PageState {
   admittedAt?: number;
   /** Date.now() when the first remote video frame was shown (so decrypted and decoded). */
   firstFrameAt?: number;
+  /** How many times the key worker started reconnecting. */
+  reconnects: number;
+  /** Why the connection was lost each time (the heartbeat, or how it closed). */
+  losses: string[];
+  /** The "reconnecting" banner's text while it shows. */
+  banner?: string | undefined;
 }
 
 declare global {
@@ -80,6 +87,8 @@ const page: PageState = {
   firstFrameMs: {},
   lobby: [],
   warnings: [],
+  reconnects: 0,
+  losses: [],
 };
 window.canopy = page;
 
@@ -92,7 +101,7 @@ function show(screen: ScreenId): void {
 function finish(outcome: Outcome, detail?: string): void {
   if (page.outcome) return;
   page.outcome = outcome;
-  page.state = page.state === 'joined' ? 'closed' : 'failed';
+  page.state = page.state === 'joined' || page.state === 'reconnecting' ? 'closed' : 'failed';
   if (detail) page.error ??= detail;
   else page.error ??= outcome;
   cleanup?.();
@@ -195,6 +204,7 @@ async function join(
     finish('no-media', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
     return;
   }
+  const local = stream;
   page.joinStartedAt = performance.now();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   // Keys travel key worker → transform worker on this channel; this thread keeps neither end.
@@ -204,14 +214,30 @@ async function join(
   let view: MeetingView | undefined;
   cleanup = () => {
     cleanup = undefined;
+    clearTimeout(media.retry);
+    reconnecting(undefined);
     view?.close();
     if (page.meeting && !page.meeting.closed) void page.meeting.leave();
     keys.close();
-    for (const t of stream?.getTracks() ?? []) t.stop();
+    for (const t of local.getTracks()) t.stop();
   };
   const leave = () => {
     keys.leave();
     finish('left');
+  };
+  /**
+   * The page's media: joined once a member, and joined again (a new transform
+   * worker, new transports, the same camera and microphone) after the key
+   * worker reconnected or the DS re-added this member (`membership-lost`).
+   */
+  const media = {
+    /** Joined at least once (the first failure to join is final, later ones are retried). */
+    joined: false,
+    /** Out of the media until the next join. */
+    down: false,
+    entering: false,
+    retries: 0,
+    retry: undefined as ReturnType<typeof setTimeout> | undefined,
   };
   keys.on('identity', (id) => {
     page.role = id.role;
@@ -219,13 +245,18 @@ async function join(
     page.mlsCrypto = id.mlsCrypto;
   });
   keys.on('lobby', () => {
+    if (media.joined) {
+      // the resume window ran out: a host has to let this browser in again
+      reconnecting('Waiting for a host to let you back in…');
+      return;
+    }
     waiting(
       'Waiting for the host to let you in',
       `You asked to join as ${displayName}. You will join as soon as a host admits you.`,
       leave,
     );
-    if (prefs.cam && stream && stream.getVideoTracks().length > 0) {
-      $<HTMLVideoElement>('waiting-preview').srcObject = new MediaStream(stream.getVideoTracks());
+    if (prefs.cam && local.getVideoTracks().length > 0) {
+      $<HTMLVideoElement>('waiting-preview').srcObject = new MediaStream(local.getVideoTracks());
       $('waiting-preview-box').hidden = false;
     }
   });
@@ -237,6 +268,7 @@ async function join(
     page.admittedAt ??= Date.now();
     page.epoch = e;
     view?.setEpoch(e);
+    if (media.down) void enterMedia();
   });
   keys.on('switch', (epoch) => {
     page.switchedEpoch = epoch;
@@ -251,9 +283,118 @@ async function join(
     // Fatal errors close the connection (and end the page there); others are a host action refused.
     if (page.state === 'joined') view?.notify(e.message.replace(/^server-error: [a-z-]+: /, ''));
   });
+  keys.on('reconnecting', (attempt, delayMs, cause) => {
+    page.reconnects++;
+    if (page.losses.length < 20) page.losses.push(cause);
+    mediaLost();
+    reconnecting(
+      `Connection lost. Reconnecting${attempt > 1 ? ` (attempt ${attempt}, in ${Math.ceil(delayMs / 1000)} s)` : ''}…`,
+    );
+  });
   keys.on('closed', (code, reason) =>
     finish('connection-lost', `connection closed (${code}${reason ? `: ${reason}` : ''})`),
   );
+
+  /** The media ended but the meeting goes on here: back at the next epoch (or retry). */
+  function mediaLost(): void {
+    media.down = true;
+    if (page.state === 'joined') page.state = 'reconnecting';
+  }
+
+  /** Joins the media (again), builds the meeting view and publishes the camera and microphone. */
+  async function enterMedia(): Promise<void> {
+    // no connection: the next epoch (after the key worker reconnected) brings this back
+    if (media.entering || page.outcome || !keys.connected) return;
+    media.entering = true;
+    clearTimeout(media.retry);
+    const first = !media.joined;
+    // the first transform worker got its port at start; each later one gets a new channel
+    const ports = first ? channel : new MessageChannel();
+    if (!first) keys.attachMediaKeys(ports.port1);
+    let meeting: CanopyMeeting;
+    try {
+      meeting = await joinMedia({
+        keys,
+        meetingId: link.meetingId,
+        displayName,
+        mediaKeys: ports.port2,
+        ...(link.transform && { transformMode: link.transform }),
+      });
+    } catch (e) {
+      media.entering = false;
+      const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      if (first && !media.down) {
+        page.error = detail;
+        console.error(e);
+        finish('failed', detail);
+        return;
+      }
+      // not a member yet, or the connection went again: the next epoch (or this retry) brings it back
+      media.down = true;
+      media.joined = true;
+      if (media.retries++ < 10) media.retry = setTimeout(() => void enterMedia(), 1_000);
+      return;
+    }
+    media.entering = false;
+    if (page.outcome) {
+      void meeting.leave();
+      return;
+    }
+    media.joined = true;
+    media.down = false;
+    media.retries = 0;
+    page.meeting = meeting;
+    meeting.on('closed', (reason) => {
+      if (page.meeting !== meeting || page.outcome) return;
+      if (/ended/.test(reason)) finish('ended', reason);
+      else if (reason === 'left') finish('left', reason);
+      else {
+        // the connection dropped (the key worker reconnects, or says it gave up),
+        // the DS is re-adding this member (membership-lost), or the SFU failed
+        mediaLost();
+        reconnecting('Reconnecting…');
+        if (!/membership-lost|signaling closed/.test(reason))
+          media.retry = setTimeout(() => void enterMedia(), 1_000);
+      }
+    });
+    view?.close();
+    $('tiles').replaceChildren();
+    view = new MeetingView({
+      meeting,
+      keys,
+      displayName,
+      meetingId: link.meetingId,
+      isHost: page.role === 'host',
+      userId: page.userId ?? '',
+      localStream: local,
+      rejected,
+      failures: new FailureWindow(),
+      onFirstFrame: (producerId, ms) => {
+        page.firstFrameMs[producerId] ??= ms;
+        page.firstFrameAt ??= Date.now();
+        page.joinToFirstFrameMs ??= Math.round(performance.now() - page.joinStartedAt);
+      },
+      onWarnings: (w) => {
+        page.warnings = w;
+      },
+      onLeave: leave,
+      onEnd: () => keys.host('end'),
+    });
+    if (keys.current) view.setEpoch(keys.current);
+    view.setLobby(page.lobby);
+    $('waiting-preview-box').hidden = true;
+    show('meeting');
+    for (const track of local.getTracks()) {
+      // the first time as the join page asked; after a reconnect as the person left it
+      const on = first ? (track.kind === 'audio' ? prefs.mic : prefs.cam) : track.enabled;
+      const published = await meeting.publish(track);
+      if (!on) await view.setSending(published.kind, false);
+    }
+    if (page.meeting !== meeting || meeting.closed || page.outcome) return;
+    reconnecting(undefined);
+    page.state = 'joined';
+  }
+
   try {
     await keys.start({
       url: `${scheme}://${location.host}/ws`,
@@ -261,6 +402,7 @@ async function join(
       displayName,
       asPublicKey: link.asPublicKey,
       mediaKeys: channel.port1,
+      ...(link.heartbeatMs !== undefined && { heartbeatMs: link.heartbeatMs }),
     });
   } catch (e) {
     if (e instanceof KeyWorkerStartError) {
@@ -273,64 +415,19 @@ async function join(
   if (page.outcome) return;
   $('waiting-preview-box').hidden = true;
   waiting('Joining securely…', 'Connecting your camera and microphone, encrypted end to end.');
-  let meeting: CanopyMeeting;
-  try {
-    meeting = await joinMedia({
-      keys,
-      meetingId: link.meetingId,
-      displayName,
-      mediaKeys: channel.port2,
-      ...(link.transform && { transformMode: link.transform }),
-    });
-  } catch (e) {
-    page.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    console.error(e);
-    finish('failed', page.error);
-    return;
-  }
-  if (page.outcome) {
-    void meeting.leave();
-    return;
-  }
-  page.meeting = meeting;
-  view = new MeetingView({
-    meeting,
-    keys,
-    displayName,
-    meetingId: link.meetingId,
-    isHost: page.role === 'host',
-    userId: page.userId ?? '',
-    localStream: stream,
-    rejected,
-    failures: new FailureWindow(),
-    onFirstFrame: (producerId, ms) => {
-      page.firstFrameMs[producerId] ??= ms;
-      page.firstFrameAt ??= Date.now();
-      page.joinToFirstFrameMs ??= Math.round(performance.now() - page.joinStartedAt);
-    },
-    onWarnings: (w) => {
-      page.warnings = w;
-    },
-    onLeave: leave,
-    onEnd: () => keys.host('end'),
-  });
-  if (keys.current) view.setEpoch(keys.current);
-  view.setLobby(page.lobby);
-  meeting.on('closed', (reason) => {
-    if (/ended/.test(reason)) finish('ended', reason);
-    else if (!page.outcome) finish(reason === 'left' ? 'left' : 'connection-lost', reason);
-  });
-  show('meeting');
-  for (const track of stream.getTracks()) {
-    const local = await meeting.publish(track);
-    const on = track.kind === 'audio' ? prefs.mic : prefs.cam;
-    if (!on) await view.setSending(local.kind, false);
-  }
-  page.state = 'joined';
   window.addEventListener('pagehide', () => {
     keys.leave();
-    void meeting.leave();
+    void page.meeting?.leave();
   });
+  await enterMedia();
+}
+
+/** Shows (with a text) or hides the meeting's "reconnecting" banner. */
+function reconnecting(text: string | undefined): void {
+  const banner = $('reconnecting');
+  banner.hidden = text === undefined;
+  if (text !== undefined) $('reconnecting-text').textContent = text;
+  page.banner = text;
 }
 
 function main(): void {

@@ -83,7 +83,7 @@ const VIEWS: Record<Outcome, OutcomeView> = {
   },
   'connection-lost': {
     title: 'Connection lost',
-    text: 'The connection to the meeting dropped. Check your network, then reconnect: you join the encrypted group again with fresh keys.',
+    text: 'The connection to the meeting dropped and could not be restored. Check your network, then reconnect: you join the encrypted group again with fresh keys.',
     icon: 'alert',
     actions: ['reconnect', 'home'],
   },

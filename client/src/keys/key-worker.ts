@@ -15,6 +15,14 @@
  * MessagePort the page transferred here at start (the page cannot read a
  * port it gave away); the main thread gets only the epoch number, leaf
  * index, verified roster and security code.
+ *
+ * A member whose connection is lost (its heartbeat unanswered, or closed)
+ * reconnects by itself: `signal-closed` (the page's media over it ended),
+ * `reconnecting` with the attempt and its delay, then a new connection that
+ * resumes the member's place with the DS's resume ticket (no lobby) and a new
+ * participant core with fresh keys. After its first epoch the page rejoins
+ * the media, giving a new transform worker's port (`media-keys`), which gets
+ * the epoch in force at once. The ticket never leaves this worker.
  */
 import { type CipherSuite, createSodiumProvider, getCipherSuite } from '@canopy/shared/crypto';
 import sodium from 'libsodium-wrappers';
@@ -70,11 +78,40 @@ const suiteReady: Promise<CipherSuite> = sodium.ready.then(
 );
 let starting = false;
 
+/**
+ * Reconnecting: a member whose connection is lost (closed, or its heartbeat
+ * unanswered) connects again after a backoff and resumes its place with the
+ * DS's resume ticket, as a new participant core (fresh MLS keys, a new leaf).
+ * Only a member reconnects; a removal, the end of the meeting, leaving, the
+ * page closing or a server refusal other than `try-again` end it for good.
+ */
+const RECONNECT = { attempts: 10, firstDelayMs: 500, maxDelayMs: 15_000 } as const;
+/** The page's start message, kept for each reconnect. */
+let options: Extract<ToKeyWorker, { type: 'start' }> | undefined;
+let suite: CipherSuite | undefined;
+/** The DS's resume ticket, from the latest connection that had one. */
+let ticket: Uint8Array | undefined;
+let attempt = 0;
+/** Removed, ended, left, refused or closed by the page: no more reconnects. */
+let over = false;
+let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+/** The epoch in force (for a transform worker that attaches later). */
+let current: { epoch: bigint; baseKey: Uint8Array; leafIndex: number } | undefined;
+
 async function start(m: Extract<ToKeyWorker, { type: 'start' }>): Promise<void> {
   if (participant || starting) return;
   starting = true;
-  const suite = await suiteReady;
+  suite = await suiteReady;
   keys = m.mediaKeys;
+  options = m;
+  connect();
+}
+
+/** One connection: a participant core on a new socket, resuming with the ticket if there is one. */
+function connect(): void {
+  const m = options!;
+  let closeCode = 1006;
+  let closeReason = '';
   // The participant opens the socket; this worker relays its text frames.
   // (a class: the participant calls it with `new`; it returns the real socket)
   class RelayedSocket {
@@ -82,15 +119,17 @@ async function start(m: Extract<ToKeyWorker, { type: 'start' }>): Promise<void> 
       const ws = new WebSocket(url);
       socket = ws;
       ws.addEventListener('open', () => {
+        if (socket !== ws) return;
         post({ type: 'open' });
         for (const text of early.splice(0)) ws.send(text);
       });
       ws.addEventListener('message', (ev: MessageEvent) => {
-        if (typeof ev.data === 'string') post({ type: 'signal', text: ev.data });
+        if (socket === ws && typeof ev.data === 'string') post({ type: 'signal', text: ev.data });
       });
-      ws.addEventListener('close', (ev: CloseEvent) =>
-        post({ type: 'closed', code: ev.code, reason: ev.reason }),
-      );
+      ws.addEventListener('close', (ev: CloseEvent) => {
+        closeCode = ev.code;
+        closeReason = ev.reason;
+      });
       // biome-ignore lint/correctness/noConstructorReturn: the participant gets the real socket
       return ws;
     }
@@ -101,10 +140,15 @@ async function start(m: Extract<ToKeyWorker, { type: 'start' }>): Promise<void> 
     token: m.token,
     displayName: m.displayName,
     asPublicKey: m.asPublicKey,
-    suite,
+    suite: suite!,
     WebSocket: Ws,
+    heartbeat: { intervalMs: m.heartbeatMs ?? 3_000, misses: 3 },
+    ...(ticket && { resume: ticket }),
   });
   participant = p;
+  /** A server refusal that a retry cannot fix (an expired link, say). */
+  let refused = false;
+  let unanswered = false;
   p.on('identity', (id) =>
     post({
       type: 'identity',
@@ -129,13 +173,15 @@ async function start(m: Extract<ToKeyWorker, { type: 'start' }>): Promise<void> 
     }),
   );
   p.on('epoch', (info) => {
-    // Keys first: by the time the page hears of the epoch, receivers hold it.
-    toMedia({
-      type: 'epoch',
+    attempt = 0;
+    ticket = p.resumeTicket ?? ticket;
+    current = {
       epoch: info.epoch,
       baseKey: info.sframeBaseKey.slice(),
       leafIndex: info.leafIndex,
-    });
+    };
+    // Keys first: by the time the page hears of the epoch, receivers hold it.
+    toMedia({ type: 'epoch', ...current, baseKey: current.baseKey.slice() });
     post({
       type: 'epoch',
       epoch: info.epoch,
@@ -148,20 +194,71 @@ async function start(m: Extract<ToKeyWorker, { type: 'start' }>): Promise<void> 
     toMedia({ type: 'switch', epoch });
     post({ type: 'switch', epoch });
   });
-  p.on('removed', ({ reason }) => post({ type: 'removed', reason }));
-  p.on('ended', () => post({ type: 'ended' }));
-  p.on('error', (e) =>
+  p.on('removed', ({ reason }) => {
+    over = true;
+    post({ type: 'removed', reason });
+  });
+  p.on('ended', () => {
+    over = true;
+    post({ type: 'ended' });
+  });
+  p.on('error', (e) => {
+    const serverCode = e instanceof ParticipantError ? e.serverCode : undefined;
+    if (serverCode !== undefined && serverCode !== 'try-again') refused = true;
+    if (e.code === 'connection-lost') unanswered = true;
+    // a lost connection of a member is not news: it reconnects (see 'closed')
+    if (e.code === 'connection-lost' && canResume()) return;
+    if (serverCode === 'try-again' && canResume()) return;
     post({
       type: 'error',
       code: e.code,
       message: e.message,
-      ...(e instanceof ParticipantError &&
-        e.serverCode !== undefined && { serverCode: e.serverCode }),
-    }),
-  );
+      ...(serverCode !== undefined && { serverCode }),
+    });
+  });
+  p.on('closed', () => {
+    if (participant !== p) return;
+    ticket = p.resumeTicket ?? ticket;
+    socket = undefined;
+    participant = undefined;
+    current = undefined;
+    early.length = 0;
+    post({ type: 'signal-closed', code: closeCode, reason: closeReason });
+    if (over || refused || !canResume()) {
+      over = true;
+      post({ type: 'closed', code: closeCode, reason: closeReason });
+      return;
+    }
+    attempt++;
+    const delayMs = Math.round(
+      Math.min(RECONNECT.maxDelayMs, RECONNECT.firstDelayMs * 2 ** (attempt - 1)) *
+        (0.75 + Math.random() / 2),
+    );
+    const cause = unanswered
+      ? 'the heartbeat went unanswered'
+      : `closed (${closeCode}${closeReason ? `: ${closeReason}` : ''})`;
+    post({ type: 'reconnecting', attempt, delayMs, cause });
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      if (!over) connect();
+    }, delayMs);
+  });
   p.connect().catch(() => {
     // reported through the events above
   });
+}
+
+/** Whether a lost connection is worth another: a member (it holds a ticket) with attempts left. */
+function canResume(): boolean {
+  return !over && ticket !== undefined && attempt < RECONNECT.attempts;
+}
+
+/** The page gave up the meeting: no reconnect, the connection closes. */
+function stop(): void {
+  over = true;
+  clearTimeout(reconnectTimer);
+  if (participant) participant.disconnect();
+  else post({ type: 'closed', code: 1000, reason: 'closed by the page' });
 }
 
 /** A host action, passed to the participant core (the DS checks the role). */
@@ -209,16 +306,24 @@ scope.onmessage = (event) => {
       break;
     case 'signal':
       if (socket?.readyState === 1) socket.send(m.text);
-      else if (!socket || socket.readyState === 0) early.push(m.text);
+      // before the first connection opens; never across connections (stale requests)
+      else if ((!socket && !options) || socket?.readyState === 0) early.push(m.text);
       break;
     case 'host':
       host(m);
       break;
+    case 'media-keys':
+      keys?.close();
+      keys = m.port;
+      // a new transform worker: the epoch in force now (its senders start on it)
+      if (current) toMedia({ type: 'epoch', ...current, baseKey: current.baseKey.slice() });
+      break;
     case 'leave':
+      over = true;
       participant?.leave();
       break;
     case 'close':
-      participant?.disconnect();
+      stop();
       break;
   }
 };

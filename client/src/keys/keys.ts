@@ -7,6 +7,10 @@
  *
  * Lifecycle: `new KeyWorker(url)`, `start()` resolves at the first epoch
  * (rejects if refused, removed or disconnected first); `close()` ends it.
+ * A member's lost connection is `signal-closed` (the signaling transport
+ * closes), then `reconnecting`, then a new connection's events (`epoch`…):
+ * the page then takes a new `signaling()` and gives the new transform
+ * worker's port with `attachMediaKeys()`. `closed` is final.
  */
 
 import { Emitter } from '../emitter.js';
@@ -54,6 +58,9 @@ export type KeyWorkerEvents = {
   removed: [reason: string];
   ended: [];
   error: [error: KeyWorkerError];
+  /** The connection was lost; the worker connects again in `delayMs` and resumes this member's place. */
+  reconnecting: [attempt: number, delayMs: number, cause: string];
+  /** Final: no connection and no reconnect. */
   closed: [code: number, reason: string];
 };
 
@@ -64,6 +71,8 @@ export interface KeyWorkerStart {
   asPublicKey: Uint8Array;
   /** The transform worker's end is given to FrameEncryption.attachKeys. */
   mediaKeys: MessagePort;
+  /** Heartbeat interval (ms); default 3,000 (a loss is noticed within about 4 of them). */
+  heartbeatMs?: number;
 }
 
 /** start() failed: the server refused, or the worker failed. */
@@ -79,6 +88,7 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
   #current: EpochView | undefined;
   #transport: SignalingTransport | undefined;
   #closed = false;
+  #open = false;
 
   constructor(workerUrl: string | URL) {
     super();
@@ -89,6 +99,11 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
         code: 'key-worker-failed',
         message: event.message || 'key worker error',
       });
+  }
+
+  /** Whether the worker's connection is open now (signaling can flow). */
+  get connected(): boolean {
+    return this.#open;
   }
 
   /** The epoch in force here, once a member. */
@@ -114,12 +129,18 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
     });
   }
 
-  /** JSON signaling relayed over the key worker's connection (one per meeting). */
+  /**
+   * JSON signaling relayed over the key worker's connection: one transport
+   * per connection (a new one after a reconnect, once the old one closed).
+   */
   signaling(): SignalingTransport {
     if (this.#transport) throw new Error('the signaling transport is already in use');
     const transport: SignalingTransport = {
       send: (text) => this.#post({ type: 'signal', text }),
-      close: () => {},
+      // the connection stays (it is the MLS member); a new meeting may take a new transport
+      close: () => {
+        if (this.#transport === transport) this.#transport = undefined;
+      },
       onmessage: null,
       onclose: null,
     };
@@ -134,6 +155,11 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
    */
   host(action: HostAction, userId?: string): void {
     this.#post(userId === undefined ? { type: 'host', action } : { type: 'host', action, userId });
+  }
+
+  /** After a reconnect or a recovery: the new transform worker's media-keys port (transferred). */
+  attachMediaKeys(port: MessagePort): void {
+    this.#post({ type: 'media-keys', port }, [port]);
   }
 
   /** Leave the group (the DS removes this member; the connection then closes). */
@@ -156,6 +182,7 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
   #onMessage(m: FromKeyWorker): void {
     switch (m.type) {
       case 'open':
+        this.#open = true;
         return;
       case 'signal':
         this.#transport?.onmessage?.(m.text);
@@ -204,10 +231,24 @@ export class KeyWorker extends Emitter<KeyWorkerEvents> {
           ...(m.serverCode !== undefined && { serverCode: m.serverCode }),
         });
         return;
-      case 'closed':
-        this.#transport?.onclose?.(m.code, m.reason);
+      case 'signal-closed': {
+        this.#open = false;
+        const t = this.#transport;
+        this.#transport = undefined;
+        t?.onclose?.(m.code, m.reason);
+        return;
+      }
+      case 'reconnecting':
+        this.emit('reconnecting', m.attempt, m.delayMs, m.cause);
+        return;
+      case 'closed': {
+        this.#open = false;
+        const t = this.#transport;
+        this.#transport = undefined;
+        t?.onclose?.(m.code, m.reason);
         this.emit('closed', m.code, m.reason);
         return;
+      }
     }
   }
 }

@@ -20,7 +20,14 @@ export type ToKeyWorker =
       asPublicKey: Uint8Array;
       /** Where the transform worker listens for media keys (transferred). */
       mediaKeys: MessagePort;
+      /** Heartbeat interval (ms) that detects a silently lost connection; default 3,000. */
+      heartbeatMs?: number;
     }
+  /**
+   * A new transform worker's media-keys port (transferred), after the page
+   * rejoined the media: it gets the epoch in force at once, then every new one.
+   */
+  | { type: 'media-keys'; port: MessagePort }
   /** A JSON signaling message to send on the connection. */
   | { type: 'signal'; text: string }
   /** A host action (the DS checks the role; the worker checks the shape). */
@@ -36,6 +43,9 @@ const TARGETED: ReadonlySet<HostAction> = new Set(['admit', 'deny', 'remove']);
 
 /** Longest JSON signaling message the page may relay (the server's own cap is lower). */
 export const MAX_SIGNAL_LENGTH = 1 << 20;
+
+/** Heartbeat intervals the page may ask for (ms). */
+export const HEARTBEAT_RANGE_MS = { min: 100, max: 60_000 } as const;
 
 /**
  * Checks a message from the page: the key worker treats the page as
@@ -60,8 +70,22 @@ export function parseToKeyWorker(data: unknown): ToKeyWorker | undefined {
         return undefined;
       if (typeof MessagePort === 'undefined' || !(mediaKeys instanceof MessagePort))
         return undefined;
-      return { type: 'start', url, token, displayName, asPublicKey, mediaKeys };
+      const { heartbeatMs } = m;
+      if (heartbeatMs === undefined)
+        return { type: 'start', url, token, displayName, asPublicKey, mediaKeys };
+      if (
+        typeof heartbeatMs !== 'number' ||
+        !Number.isInteger(heartbeatMs) ||
+        heartbeatMs < HEARTBEAT_RANGE_MS.min ||
+        heartbeatMs > HEARTBEAT_RANGE_MS.max
+      )
+        return undefined;
+      return { type: 'start', url, token, displayName, asPublicKey, mediaKeys, heartbeatMs };
     }
+    case 'media-keys':
+      return typeof MessagePort !== 'undefined' && m.port instanceof MessagePort
+        ? { type: 'media-keys', port: m.port }
+        : undefined;
     case 'signal':
       return typeof m.text === 'string' && m.text.length <= MAX_SIGNAL_LENGTH
         ? { type: 'signal', text: m.text }
@@ -119,6 +143,15 @@ export type FromKeyWorker =
   | { type: 'ended' }
   /** `serverCode`: the server's error code when the server refused (e.g. `invalid-link`). */
   | { type: 'error'; code: string; message: string; serverCode?: string }
+  /** The connection signaling ran on is gone (the media over it ended); a reconnect may follow. */
+  | { type: 'signal-closed'; code: number; reason: string }
+  /**
+   * The connection was lost while a member (`cause`: the heartbeat went
+   * unanswered, or how it closed): the worker connects again in `delayMs`
+   * (attempt `attempt`), resuming its place with fresh keys.
+   */
+  | { type: 'reconnecting'; attempt: number; delayMs: number; cause: string }
+  /** The worker is done: no connection, no reconnect. */
   | { type: 'closed'; code: number; reason: string };
 
 /** Key worker → transform worker, on the media-keys port. */

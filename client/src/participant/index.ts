@@ -2,6 +2,8 @@
  * The participant core: one member's side of a meeting's MLS group, isomorphic
  * (Node and browser Worker). See participant.ts.
  */
+
+export { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat.js';
 export {
   type EpochInfo,
   Participant,

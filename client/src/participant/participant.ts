@@ -16,6 +16,11 @@
  * p.leave();
  * ```
  *
+ * A heartbeat (heartbeat.ts) turns a silently dead connection into an
+ * `error` (`connection-lost`) and `closed`. A participant is one connection:
+ * to come back after a loss, make a new one with `resume: p.resumeTicket`
+ * (it rejoins the group with fresh keys, skipping the lobby).
+ *
  * Events: identity, lobby, lobby-list, epoch, switch, refused, rejected,
  * removed, ended, error, closed.
  */
@@ -47,6 +52,7 @@ import {
 } from '@canopy/shared/protocol';
 import { mlsBaseKey, SFrameSuite, type SFrameSuiteId } from '@canopy/shared/sframe';
 import { Emitter } from '../emitter.js';
+import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { securityCode } from './security-code.js';
 
 /** A verified member of the group. */
@@ -74,6 +80,8 @@ export type ParticipantErrorCode =
   | 'bad-identity'
   /** The connection closed before or while in the meeting. */
   | 'connection-closed'
+  /** The server stopped answering the heartbeat: the connection is lost (then `closed`). */
+  | 'connection-lost'
   /** The server sent bytes that are not a valid frame. */
   | 'invalid-frame';
 
@@ -124,6 +132,13 @@ export interface ParticipantOptions {
   /** SFrame suite whose Nk sizes the base key; default AES_128_GCM_SHA256_128. */
   readonly sframeSuite?: SFrameSuiteId;
   readonly WebSocket?: WebSocketConstructor;
+  /** The heartbeat that detects a silently lost connection (see heartbeat.ts); `false`: none. */
+  readonly heartbeat?: HeartbeatOptions | false;
+  /**
+   * The resume ticket a previous connection got (`resumeTicket`): this one
+   * takes that member's place without the lobby, as a new leaf with fresh keys.
+   */
+  readonly resume?: Uint8Array;
 }
 
 /** The external sender credential a group names the DS with. */
@@ -154,6 +169,9 @@ export class Participant extends Emitter<ParticipantEvents> {
   #commitEpoch: bigint | undefined;
   /** Commits this member sent (accepted or not). */
   commitsSent = 0;
+  // --- connection liveness and resumption (heartbeat.ts) ---
+  readonly #heartbeat: Heartbeat | undefined;
+  #ticket: Uint8Array | undefined;
 
   constructor(options: ParticipantOptions) {
     super();
@@ -161,6 +179,12 @@ export class Participant extends Emitter<ParticipantEvents> {
     this.#suite = options.suite;
     this.#signaturePrivateKey = this.#suite.signature.generatePrivateKey();
     this.#signaturePublicKey = this.#suite.signature.publicKey(this.#signaturePrivateKey);
+    if (options.heartbeat !== false)
+      this.#heartbeat = new Heartbeat(
+        options.heartbeat ?? {},
+        (seq) => this.send({ type: 'ping', seq }),
+        () => this.#lost(),
+      );
   }
 
   // --- state ---------------------------------------------------------------
@@ -180,6 +204,10 @@ export class Participant extends Emitter<ParticipantEvents> {
   /** What this member knows of the current epoch. */
   get current(): EpochInfo | undefined {
     return this.#last;
+  }
+  /** The DS's ticket to resume this member's place on a new connection (once a member). */
+  get resumeTicket(): Uint8Array | undefined {
+    return this.#ticket?.slice();
   }
   /** MLS-Exporter of the current epoch (tests compare members with it). */
   exportSecret(label: string, context: Uint8Array, length: number): Uint8Array {
@@ -221,13 +249,17 @@ export class Participant extends Emitter<ParticipantEvents> {
       const ws = new Ws(this.#options.url);
       ws.binaryType = 'arraybuffer';
       this.#ws = ws;
-      ws.onopen = () =>
+      // from now: a socket that never opens (a network that swallows packets) is lost too
+      this.#heartbeat?.start();
+      ws.onopen = () => {
         this.send({
           type: 'hello',
           token: this.#options.token,
           displayName: this.#options.displayName,
           signatureKey: this.#signaturePublicKey,
+          ...(this.#options.resume && { resume: this.#options.resume }),
         });
+      };
       ws.onmessage = (ev: MessageEvent) => {
         if (!(ev.data instanceof ArrayBuffer)) return; // JSON signaling is not ours
         this.receive(new Uint8Array(ev.data));
@@ -291,6 +323,7 @@ export class Participant extends Emitter<ParticipantEvents> {
       this.emit('rejected', { what: 'frame', error: e });
       return;
     }
+    this.#heartbeat?.alive();
     try {
       this.#handle(f);
     } catch (e) {
@@ -345,6 +378,11 @@ export class Participant extends Emitter<ParticipantEvents> {
         return;
       case 'error':
         this.emit('error', new ParticipantError('server-error', `${f.code}: ${f.message}`, f.code));
+        return;
+      case 'pong':
+        return; // the heartbeat saw it (receive)
+      case 'resume-ticket':
+        this.#ticket = f.ticket;
         return;
     }
   }
@@ -558,9 +596,23 @@ export class Participant extends Emitter<ParticipantEvents> {
     }
   }
 
+  /** The heartbeat went unanswered: the connection is gone, whatever the socket says. */
+  #lost(): void {
+    if (this.#done) return;
+    const ws = this.#ws;
+    if (ws) {
+      // a dead connection may not close for minutes: stop listening to it now
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      ws.close();
+    }
+    this.emit('error', new ParticipantError('connection-lost', 'the server stopped answering'));
+    this.#finish();
+  }
+
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
+    this.#heartbeat?.stop();
     this.#group = undefined;
     this.emit('closed');
   }

@@ -54,7 +54,15 @@ describe('parseToKeyWorker: the key worker drops anything from the page that is 
     });
     expect(parseToKeyWorker({ type: 'leave' })).toEqual({ type: 'leave' });
     expect(parseToKeyWorker({ type: 'close' })).toEqual({ type: 'close' });
-    for (const p of Object.values(s)) if (p instanceof MessagePort) p.close();
+    const withHeartbeat = { ...start(), heartbeatMs: 500 };
+    expect(parseToKeyWorker(withHeartbeat)).toEqual(withHeartbeat);
+    const p2 = port();
+    expect(parseToKeyWorker({ type: 'media-keys', port: p2, extra: 1 })).toEqual({
+      type: 'media-keys',
+      port: p2,
+    });
+    for (const p of [...Object.values(s), ...Object.values(withHeartbeat), p2])
+      if (p instanceof MessagePort) p.close();
   });
 
   test.each([
@@ -68,6 +76,7 @@ describe('parseToKeyWorker: the key worker drops anything from the page that is 
     ['remove with a malformed user', { type: 'host', action: 'remove', userId: 'a b' }],
     ['remove with a long user', { type: 'host', action: 'remove', userId: 'u'.repeat(65) }],
     ['lock naming a user', { type: 'host', action: 'lock', userId: 'u' }],
+    ['media-keys without a port', { type: 'media-keys', port: {} }],
   ])('drops %s', (_what, data) => {
     expect(parseToKeyWorker(data)).toBeUndefined();
   });
@@ -78,6 +87,10 @@ describe('parseToKeyWorker: the key worker drops anything from the page that is 
     ['an empty name', { displayName: '' }],
     ['an AS key that is not bytes', { asPublicKey: 'AAAA' }],
     ['no media-keys port', { mediaKeys: {} }],
+    ['a heartbeat too fast', { heartbeatMs: 10 }],
+    ['a heartbeat too slow', { heartbeatMs: 600_000 }],
+    ['a heartbeat that is not a whole number', { heartbeatMs: 1000.5 }],
+    ['a heartbeat that is not a number', { heartbeatMs: '1000' }],
   ])('drops a start with %s', (_what, change) => {
     expect(parseToKeyWorker({ ...start(), ...change })).toBeUndefined();
   });

@@ -9,14 +9,20 @@
 // window (host's remove → the last frame the removed page decrypted) and a
 // joiner's first frame (host's admit → first decrypted and first rendered
 // frame). Then the lobby (deny), lock, a tampered and an expired link, a
-// dropped connection (silent, then reset, through a TCP proxy the test
-// breaks) and the end of the meeting.
+// silently dropped connection (through a TCP proxy the test freezes): the
+// page notices with its heartbeat and shows it is reconnecting, and once the
+// network is back it resumes its place without the lobby and decodes the
+// others again; a removal is never undone by a reconnect; and the end of the
+// meeting; and before that end, a commit the pages cannot process (the DS
+// re-adds each page, which then rejoins the media by itself).
 // rekey.test.ts runs it in Chromium, rekey-firefox.test.ts with Chromium and
 // Firefox pages in one meeting.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getCipherSuite } from '@canopy/shared/crypto';
+import type { CommitOutput, MlsGroup } from '@canopy/shared/mls';
+import { type CommitReason, decodeServerFrame, encodeServerFrame } from '@canopy/shared/protocol';
 import { decodeHeader, SFrameReceiver } from '@canopy/shared/sframe';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { nodeProvider } from '../../../server/src/crypto/index.js';
@@ -36,6 +42,46 @@ import { type Engine, launchBrowser, type TestBrowser, type TestPage } from './b
 import { type FrameTap, pageTimes, recordPageTimes, tappedWorkerSource } from './frame-tap.js';
 import { until } from './meeting-suite.js';
 import { isVp8Keyframe, parseRtp, Vp8FrameAssembler } from './rtp.js';
+
+/**
+ * The test's headless members, which can spoil a commit: its membership tag
+ * flipped (the commit's last byte), which the DS cannot check and accepts,
+ * while every page fails to process it, reports it, and is removed and
+ * re-added by the DS. These members get the intact commit instead (so one of
+ * them can commit the re-adds: the DS never names the spoiler again).
+ */
+class Host extends Participant {
+  /** Spoiled commits (hex) and the intact ones. */
+  static readonly #intact = new Map<string, Uint8Array>();
+  #spoil = false;
+
+  spoilNextCommit(): void {
+    this.#spoil = true;
+  }
+
+  protected override createCommit(group: MlsGroup, reason: CommitReason): CommitOutput {
+    const out = super.createCommit(group, reason);
+    // (until one is accepted: a commit the DS refused is made again)
+    if (!this.#spoil) return out;
+    const bad = out.commit.slice();
+    bad[bad.length - 1]! ^= 1;
+    Host.#intact.set(Buffer.from(bad).toString('hex'), out.commit);
+    return { ...out, commit: bad };
+  }
+
+  protected override receive(bytes: Uint8Array): void {
+    if (Host.#intact.size > 0) {
+      const f = decodeServerFrame(bytes);
+      const good =
+        f.type === 'commit' ? Host.#intact.get(Buffer.from(f.message).toString('hex')) : undefined;
+      if (f.type === 'commit' && good) {
+        this.#spoil = false;
+        bytes = encodeServerFrame({ ...f, message: good });
+      }
+    }
+    super.receive(bytes);
+  }
+}
 
 export interface RekeyPage {
   /** Display name, unique in the meeting. */
@@ -65,12 +111,19 @@ export interface RekeySuiteOptions {
 const GRACE_MS = 2_000;
 /** The server's WebSocket ping interval here: a silent connection is dropped after one or two. */
 const HEARTBEAT_MS = 2_000;
+/** The joiner page's own heartbeat (`?heartbeat=`): it notices a silent loss within about 4 of them. */
+const PAGE_HEARTBEAT_MS = 2_000;
 const EPOCH_MASK = (1n << BigInt(KID_LAYOUT.epochBits)) - 1n;
 
 /** What a page's meeting shows of its media (no key). */
 interface MediaState {
   state: string;
   error?: string;
+  /** The "reconnecting" banner's text, while it shows. */
+  banner?: string;
+  reconnects: number;
+  /** Why each reconnect began. */
+  losses: string[];
   epoch?: string;
   securityCode?: string;
   status: string;
@@ -87,6 +140,9 @@ async function mediaState(page: TestPage): Promise<MediaState> {
     const base = {
       state: String(c?.state),
       error: c?.error,
+      banner: c?.banner,
+      reconnects: Number(c?.reconnects ?? 0),
+      losses: (c?.losses ?? []) as string[],
       epoch: c?.epoch === undefined ? undefined : String(c.epoch.epoch),
       securityCode: c?.epoch?.securityCode,
       status,
@@ -132,7 +188,8 @@ export function rekeySuite(options: RekeySuiteOptions): void {
   describe(title, () => {
     let server: CanopyServer;
     let proxy: TcpProxy;
-    let host: Participant;
+    let host: Host;
+    let hostToken = '';
     let meetingId = '';
     let link = '';
     const browsers = new Map<Engine, TestBrowser>();
@@ -149,6 +206,8 @@ export function rekeySuite(options: RekeySuiteOptions): void {
     const lobbySeen = new Set<string>();
     const admittedAt = new Map<string, number>();
     const departures: { t: number; userId: string; reason: string }[] = [];
+    const resumes: { t: number; userId: string; tookOver: boolean }[] = [];
+    const recoveries: { t: number; userId: string }[] = [];
     // What the SFU relays from the members that stay.
     const taps: RtpTap[] = [];
     const tapped: TappedFrame[] = [];
@@ -168,6 +227,8 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       const target = new URL(link);
       if (token) target.searchParams.set('t', token);
       target.searchParams.set('name', p.name);
+      // the page whose connection the test breaks notices sooner
+      if (via === 'proxy') target.searchParams.set('heartbeat', String(PAGE_HEARTBEAT_MS));
       const base = via === 'proxy' ? `http://127.0.0.1:${proxy.port}` : server.url;
       await page.goto(`${base}${target.pathname}${target.search}${target.hash}`);
       return page;
@@ -202,12 +263,13 @@ export function rekeySuite(options: RekeySuiteOptions): void {
     async function epochWhere(
       present: boolean,
       name: string,
+      after = 0n,
     ): Promise<{ epoch: bigint; switchAt: number }> {
       const epoch = await until(
         async () => {
           for (const [e, info] of [...epochs].sort(([a], [b]) => (a < b ? -1 : 1)))
             if (
-              e > 0n &&
+              e > after &&
               info.roster.some((r) => r.displayName === name) === present &&
               epochs.get(e - 1n)?.roster.some((r) => r.displayName === name) !== present
             )
@@ -293,12 +355,19 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       server.delivery.on('departed', (e) => {
         if (e.meetingId === meetingId) departures.push({ t: Date.now(), ...e });
       });
+      server.delivery.on('recovery', (e) => {
+        if (e.meetingId === meetingId) recoveries.push({ t: Date.now(), userId: e.userId });
+      });
+      server.delivery.on('resumed', (e) => {
+        if (e.meetingId === meetingId) resumes.push({ t: Date.now(), ...e });
+      });
 
       const created = await server.links.create(server.url);
       meetingId = created.meetingId;
       link = created.participantLink;
       const hostUrl = new URL(created.hostLink);
-      host = new Participant({
+      hostToken = hostUrl.searchParams.get('t')!;
+      host = new Host({
         url: `${server.url.replace('http', 'ws')}/ws`,
         token: hostUrl.searchParams.get('t')!,
         displayName: 'Host',
@@ -654,13 +723,31 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       await pageOf(late).close();
     }, 60_000);
 
-    test('a silent network loss: the server drops the page and rekeys; the page decrypts nothing new', async () => {
+    /** When the joiner's connection froze, and the epoch that dropped it. */
+    const loss = { at: 0, epoch: 0n };
+
+    test('a silent network loss: the page notices and shows it is reconnecting; the server drops it and rekeys; it decrypts nothing meanwhile', async () => {
       const before = await statesOf(stay);
       const size = server.meetings.get(meetingId)!.size;
-      const frozenAt = Date.now();
+      const userId = userIdOf(joiner.name)!;
+      const epochBefore = host.epoch!;
+      loss.at = Date.now();
       proxy.freeze();
-      const { epoch, switchAt } = await epochWhere(false, joiner.name);
-      const departed = departures.find((d) => d.userId === userIdOf(joiner.name));
+      // The page's own heartbeat notices: no frame, no close, yet it shows it is reconnecting.
+      const noticed = await until(
+        async () => {
+          const s = await mediaState(pageOf(joiner));
+          return s.state === 'reconnecting' ? s : undefined;
+        },
+        20_000,
+        `${label(joiner)} to notice the loss`,
+      );
+      const noticedAt = Date.now();
+      expect(noticed.banner).toMatch(/reconnecting/i);
+      expect(noticed.reconnects).toBeGreaterThan(0);
+      const { epoch, switchAt } = await epochWhere(false, joiner.name, epochBefore);
+      loss.epoch = epoch;
+      const departed = departures.find((d) => d.userId === userId && d.t >= loss.at);
       expect(departed?.reason).toBe('timeout');
       const failures = await keepDecoding(stay, stay, before);
       await until(
@@ -673,30 +760,161 @@ export function rekeySuite(options: RekeySuiteOptions): void {
       await new Promise((r) => setTimeout(r, 2_000));
       const t2 = await pageTimes(pageOf(joiner));
       expect(decryptedIn(t2.tap)).toBe(decryptedIn(t1.tap));
-      // What the page shows meanwhile (it has no heartbeat of its own: reported, not asserted).
       const s = await mediaState(pageOf(joiner));
+      expect(s.state).toBe('reconnecting');
       console.log(
-        `[e2e] silent loss of ${label(joiner)}'s connection: the server dropped it (heartbeat ${HEARTBEAT_MS} ms) ` +
-          `and switched to epoch ${epoch} ${switchAt - frozenAt} ms after the loss; across the switch ` +
-          `${failures.join('; ')}; ${Date.now() - frozenAt} ms after the loss the page shows state ${s.state}, ` +
-          `"${s.status}", its video frozen`,
+        `[e2e] silent loss of ${label(joiner)}'s connection: the page noticed after ${noticedAt - loss.at} ms ` +
+          `(its heartbeat ${PAGE_HEARTBEAT_MS} ms) and shows "${s.banner}" (${s.reconnects} attempts so far); ` +
+          `the server dropped it (heartbeat ${HEARTBEAT_MS} ms) and switched to epoch ${epoch} ` +
+          `${switchAt - loss.at} ms after the loss; across the switch ${failures.join('; ')}`,
       );
     }, 120_000);
 
-    test('the connection then reset: the page shows it is out and does not reconnect', async () => {
-      const cutAt = Date.now();
-      proxy.cut();
+    test("the network back: the page reconnects by itself, without the lobby, with fresh keys, and decodes the others' video again; they decode its", async () => {
+      const userId = userIdOf(joiner.name)!;
+      const oldLeaf = epochs
+        .get(loss.epoch - 1n)!
+        .roster.find((r) => r.userId === userId)!.leafIndex;
+      const restoredAt = Date.now();
+      proxy.restore();
+      const s = await joined(joiner, stay.length);
+      const backAt = Date.now();
+      // it resumed its place (the same user, no lobby: the host never admitted it again)
+      const resumed = resumes.find((r) => r.userId === userId && r.t >= restoredAt);
+      expect(resumed).toBeDefined();
+      const { epoch, switchAt } = await epochWhere(true, joiner.name, loss.epoch);
+      const entry = host.current!.roster.find((r) => r.displayName === joiner.name)!;
+      expect(entry.userId).toBe(userId);
+      expect(s.banner).toBeUndefined();
+      // it decodes every member that stayed…
+      const leaves = new Set(stay.map((p) => leafOf(p.name)!.leafIndex));
+      await until(
+        async () => {
+          const now = await mediaState(pageOf(joiner));
+          const videos = now.remote.filter((t) => t.kind === 'video' && leaves.has(t.senderIndex));
+          return videos.length === leaves.size && videos.every((v) => v.framesDecoded > 10)
+            ? now
+            : undefined;
+        },
+        30_000,
+        `${label(joiner)} to decode the others' video again`,
+      );
+      // …and they decode it, under its new leaf
+      for (const p of stay)
+        await until(
+          async () => {
+            const now = await mediaState(pageOf(p));
+            return now.remote.some(
+              (t) =>
+                t.kind === 'video' && t.senderIndex === entry.leafIndex && t.framesDecoded > 10,
+            );
+          },
+          30_000,
+          `${label(p)} to decode ${label(joiner)} again`,
+        );
+      const after = await until(
+        async () => {
+          const now = await mediaState(pageOf(joiner));
+          return now.epoch === String(host.current!.epoch) ? now : undefined;
+        },
+        20_000,
+        `${label(joiner)} at the host's epoch`,
+      );
+      expect(after.securityCode).toBe(host.current!.securityCode);
+      console.log(
+        `[e2e] ${label(joiner)} reconnected by itself: network back → resumed (${resumed!.tookOver ? 'took over its old seat' : 'its old seat was gone'}) ` +
+          `${resumed!.t - restoredAt} ms, → in the media again ${backAt - restoredAt} ms; epoch ${epoch} ` +
+          `(switched ${switchAt - restoredAt} ms after), leaf ${oldLeaf} → ${entry.leafIndex}, ` +
+          `${after.reconnects} reconnect attempts in all, ${resumes.filter((r) => r.userId === userId).length} resumed` +
+          `${resumes
+            .filter((r) => r.userId === userId && r.t < loss.at)
+            .map((r) => ` (once ${Math.round((loss.at - r.t) / 1000)} s before the loss)`)
+            .join('')}; ` +
+          `it and the others decode each other; why it reconnected: ${after.losses.join('; ')}`,
+      );
+    }, 120_000);
+
+    test('a removal is never undone by a reconnect: the removed page stays out', async () => {
+      const userId = userIdOf(joiner.name)!;
+      const removedAt = Date.now();
+      host.remove(userId);
       const s = await outcome(joiner);
-      const closedAt = Date.now();
-      // No reconnect: the page stays out, the server holds nothing for it.
+      expect(s.error).toMatch(/removed/);
       await new Promise((r) => setTimeout(r, 3_000));
       const later = await mediaState(pageOf(joiner));
       expect(later.state).toBe(s.state);
+      expect(server.delivery.meeting(meetingId)!.isMember(userId)).toBe(false);
+      expect(resumes.filter((r) => r.userId === userId && r.t >= removedAt)).toEqual([]);
       console.log(
-        `[e2e] ${label(joiner)}'s connection reset: the page noticed after ${closedAt - cutAt} ms ` +
-          `(state ${s.state}, "${s.status}"${s.error ? `, ${s.error}` : ''}); no reconnect (still ${later.state} 3 s later)`,
+        `[e2e] ${label(joiner)} removed after its reconnect: state ${s.state}, "${s.status}" (${s.error}); ` +
+          `still ${later.state} 3 s later, no resume`,
       );
     }, 60_000);
+
+    test('a commit the pages cannot process: the DS re-adds each, and each rejoins the media by itself', async () => {
+      // A second headless member: it commits the re-adds (the DS never names the spoiler again).
+      const hostUrl = new URL(link);
+      const helper = new Host({
+        url: `${server.url.replace('http', 'ws')}/ws`,
+        token: hostToken,
+        displayName: 'Helper',
+        asPublicKey: new Uint8Array(
+          Buffer.from(new URLSearchParams(hostUrl.hash.slice(1)).get('as')!, 'base64url'),
+        ),
+        suite: getCipherSuite(1, nodeProvider),
+      });
+      await helper.connect();
+      await until(
+        async () =>
+          host.current!.roster.some((r) => r.displayName === 'Helper') ? true : undefined,
+        20_000,
+        'the helper in the group',
+      );
+      const ids = new Map(stay.map((p) => [p.name, leafOf(p.name)!.userId] as const));
+      const oldLeaves = stay.map((p) => leafOf(p.name)!.leafIndex);
+      const start = host.epoch!;
+      const spoiledAt = Date.now();
+      host.spoilNextCommit();
+      host.update();
+      await until(
+        async () => [...ids.values()].every((id) => recoveries.some((r) => r.userId === id)),
+        20_000,
+        'every page to report the commit',
+      );
+      // every page back in the group (a later epoch whose roster has them all)…
+      await until(
+        async () =>
+          host.epoch! > start + 1n && stay.every((p) => leafOf(p.name) !== undefined)
+            ? true
+            : undefined,
+        30_000,
+        'the DS to re-add every page',
+      );
+      // …and in the media: each decodes the others under their new leaves, at the host's epoch
+      for (const p of stay) {
+        const others = new Set(stay.filter((o) => o !== p).map((o) => leafOf(o.name)!.leafIndex));
+        await until(
+          async () => {
+            const s = await mediaState(pageOf(p));
+            if (s.state !== 'joined' || s.epoch !== String(host.current!.epoch)) return undefined;
+            const videos = s.remote.filter((t) => t.kind === 'video' && others.has(t.senderIndex));
+            return videos.length === others.size && videos.every((v) => v.framesDecoded > 10)
+              ? s
+              : undefined;
+          },
+          40_000,
+          `${label(p)} to rejoin the media and decode the others`,
+        );
+      }
+      const states = await statesOf(stay);
+      for (const s of states.values()) expect(s.securityCode).toBe(host.current!.securityCode);
+      console.log(
+        `[e2e] a spoiled commit: ${stay.map(label).join(', ')} reported it, were re-added (leaves ${oldLeaves.join(', ')} → ` +
+          `${stay.map((p) => leafOf(p.name)!.leafIndex).join(', ')}, epoch ${start} → ${host.epoch}) and decode each other again ` +
+          `${Date.now() - spoiledAt} ms after the commit`,
+      );
+      helper.disconnect();
+    }, 120_000);
 
     test("the host's end stops every page's media", async () => {
       const endedAt = Date.now();
@@ -722,8 +940,17 @@ export function rekeySuite(options: RekeySuiteOptions): void {
     }, 60_000);
 
     test('no page reported an uncaught error (nor a CSP violation)', () => {
+      // Firefox reports each WebSocket it could not open as a page error: the
+      // joiner's reconnect attempts while its network was down are expected.
+      const lostNetwork = (name: string, text: string) =>
+        name === joiner.name &&
+        /^(Firefox can.t establish a connection to the server at ws:|The connection to ws:\S+ was interrupted)/.test(
+          text,
+        );
       const errors = [...pages].flatMap(([name, page]) =>
-        page.console.filter((e) => e.type === 'pageerror').map((e) => `${name}: ${e.text}`),
+        page.console
+          .filter((e) => e.type === 'pageerror' && !lostNetwork(name, e.text))
+          .map((e) => `${name}: ${e.text}`),
       );
       expect(errors).toEqual([]);
     });

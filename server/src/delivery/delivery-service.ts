@@ -69,7 +69,16 @@ export const DEFAULT_MEETING_OPTIONS: MeetingOptions = {
   selfUpdateDelayMs: 50,
   maxParticipants: 10_000,
   maxKeyPackageLifetime: DEFAULT_MAX_KEY_PACKAGE_LIFETIME,
+  resumeWindowMs: 120_000,
 };
+
+/**
+ * Heartbeat pings answered per connection: a burst of PING_BURST, refilled at
+ * PINGS_PER_SECOND; pings beyond that go unanswered (a client pinging that
+ * often only makes itself look lost). Clients ping every few seconds.
+ */
+export const PING_BURST = 4;
+export const PINGS_PER_SECOND = 4;
 
 /** How many ended meeting ids are remembered (their links are refused). */
 const ENDED_MEMORY = 10_000;
@@ -158,6 +167,8 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
     let phase: 'new' | 'hello' | 'seated' | 'closed' = 'new';
     let seat: Seat | undefined;
     let meeting: MeetingGroup | undefined;
+    let pings = PING_BURST;
+    let pingsAt = performance.now();
     const fatal = (error: CanopyError) => {
       if (phase === 'closed') return;
       this.#ctx.emit('rejected', { connectionId: connection.id, reason: error.code, fatal: true });
@@ -184,14 +195,28 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
           if (e instanceof CanopyError) return fatal(e);
           throw e;
         }
+        if (f.type === 'ping' && phase !== 'new') {
+          // answered here, not behind the meeting's queue: it measures the connection
+          const t = performance.now();
+          pings = Math.min(PING_BURST, pings + ((t - pingsAt) / 1000) * PINGS_PER_SECOND);
+          pingsAt = t;
+          if (pings < 1) return;
+          pings -= 1;
+          connection.send(encodeServerFrame({ type: 'pong', seq: f.seq }));
+          return;
+        }
         if (phase === 'seated') return meeting!.receive(seat!, f);
         if (phase === 'hello' || f.type !== 'hello')
           return fatal(
             new DeliveryError('unexpected-frame', 'the first frame must be hello, alone'),
           );
         phase = 'hello';
-        this.#hello(connection, f.token, f.displayName, f.signatureKey).then(
+        this.#hello(connection, f.token, f.displayName, f.signatureKey, f.resume).then(
           (joined) => {
+            if (!joined) {
+              phase = 'closed'; // turned away (a revoked resume ticket), already told why
+              return;
+            }
             if (phase !== 'hello') {
               joined.meeting.disconnected(joined.seat);
               return;
@@ -222,7 +247,8 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
     token: string,
     displayName: string,
     signatureKey: Uint8Array,
-  ): Promise<{ seat: Seat; meeting: MeetingGroup }> {
+    resume: Uint8Array | undefined,
+  ): Promise<{ seat: Seat; meeting: MeetingGroup } | undefined> {
     let claims: Awaited<ReturnType<LinkVerifier['verify']>>;
     try {
       claims = await this.#links.verify(token);
@@ -237,9 +263,18 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
       throw new DeliveryError('invalid-signature-key', 'not a public key of the MLS cipher suite');
     if (this.#ended.has(claims.meetingId))
       throw new DeliveryError('meeting-ended', 'the meeting has ended');
+    // A resume ticket names the user whose place this connection takes (or the removal it met).
+    const resumed = resume
+      ? this.#meetings.get(claims.meetingId)?.lookupTicket(resume, claims.role, displayName)
+      : undefined;
+    if (resumed && 'refused' in resumed) {
+      connection.send(encodeServerFrame({ type: 'removed', reason: resumed.refused }));
+      connection.close(1000, resumed.refused);
+      return undefined;
+    }
     const identity: CanopyIdentity = {
       meetingId: claims.meetingId,
-      userId: claims.userId ?? randomBytes(16).toString('base64url'),
+      userId: resumed?.userId ?? claims.userId ?? randomBytes(16).toString('base64url'),
       displayName,
       role: claims.role,
     };
@@ -258,7 +293,7 @@ export class DeliveryService extends EventEmitter<DeliveryEvents> {
       signatureKey.slice(),
       credential,
     );
-    meeting.join(seat);
+    meeting.join(seat, resumed ? resume : undefined);
     connection.send(
       encodeServerFrame({
         type: 'identity',

@@ -12,7 +12,8 @@ export type DeliveryErrorCode =
   | 'meeting-ended'
   | 'meeting-locked'
   | 'duplicate-user' // this user id is already connected to the meeting
-  | 'meeting-full';
+  | 'meeting-full'
+  | 'try-again'; // a resumed member's previous connection is mid-admission: retry shortly
 
 /** A delivery-service refusal; the DS changed no state because of it. */
 export class DeliveryError extends CanopyError {

@@ -43,6 +43,11 @@ export interface DeliveryEvents {
       timedOut: boolean;
     },
   ];
+  /**
+   * A participant came back with its resume ticket (no lobby); `tookOver`: its
+   * previous connection was still seated and was closed.
+   */
+  resumed: [e: { meetingId: string; userId: string; tookOver: boolean }];
   /** A member could not process a commit or Welcome: it is removed and re-added. */
   recovery: [
     e: {

@@ -10,6 +10,8 @@ export {
   type DeliveryMember,
   DeliveryService,
   type DeliveryServiceOptions,
+  PING_BURST,
+  PINGS_PER_SECOND,
 } from './delivery-service.js';
 export { DeliveryError, type DeliveryErrorCode } from './errors.js';
 export type { DeliveryEvents } from './events.js';

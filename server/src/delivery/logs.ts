@@ -20,6 +20,8 @@ export function recordDeliveryLogs(ds: DeliveryService, logger: Logger): () => v
       ),
     departed: (e: { meetingId: string; userId: string; reason: string }) =>
       meeting(e.meetingId).info({ user: e.userId, reason: e.reason }, 'participant departed'),
+    resumed: (e: { meetingId: string; userId: string; tookOver: boolean }) =>
+      meeting(e.meetingId).info({ user: e.userId, tookOver: e.tookOver }, 'participant resumed'),
     'commit-accepted': (e: {
       meetingId: string;
       epoch: bigint;

@@ -5,6 +5,18 @@
 //
 // Everything a meeting does runs on its own SerialQueue, one frame or timer at
 // a time, so the validator sees messages in the order the DS accepted them.
+//
+// Resume tickets: a participant that becomes a member gets a random ticket
+// (`resume-ticket`), bound to this meeting, its user id, role and display
+// name. A new connection whose hello carries it takes the member's place
+// without the lobby (even while the meeting is locked: it was admitted
+// already) and joins the group again with fresh keys, as a new leaf; if the
+// old connection is still seated (the DS has not noticed the loss yet), it is
+// closed and its leaf removed. A ticket stays valid while its holder is in the
+// meeting and for `resumeWindowMs` after the DS dropped a lost connection; a
+// host's removal, leaving, and the end of the meeting revoke it at once, and a
+// revoked ticket is answered with its removal, never with a seat.
+import { randomBytes } from 'node:crypto';
 import type { CipherSuite } from '@canopy/shared/crypto';
 import { identityCredentialValidator } from '@canopy/shared/identity';
 import {
@@ -20,6 +32,7 @@ import {
   CanopyError,
   type ClientFrame,
   encodeServerFrame,
+  RESUME_TICKET_BYTES,
   type RemovalReason,
   type ServerFrame,
 } from '@canopy/shared/protocol';
@@ -50,7 +63,23 @@ export interface MeetingOptions {
   readonly maxParticipants: number;
   /** Longest KeyPackage lifetime accepted (seconds). */
   readonly maxKeyPackageLifetime: bigint;
+  /** A lost member may resume its place with its ticket this long after the DS dropped it (ms). */
+  readonly resumeWindowMs: number;
 }
+
+/** What a resume ticket grants (see the header comment). */
+interface ResumeTicket {
+  readonly userId: string;
+  readonly role: Seat['role'];
+  readonly displayName: string;
+  /** Set once its holder is gone: valid until then (ms, performance.now()). */
+  expiresAt?: number;
+  /** Why its holder is gone for good (host removal, leaving): never valid again. */
+  revoked?: RemovalReason;
+}
+
+/** What a hello's resume ticket is worth: the user it resumes, or the removal it met. */
+export type ResumeLookup = { userId: string } | { refused: RemovalReason } | undefined;
 
 /** What a meeting shares with its delivery service. */
 export interface MeetingContext {
@@ -110,6 +139,9 @@ export class MeetingGroup {
   /** Who committed each recent epoch (for recovery). */
   readonly #committers = new Map<bigint, string>();
   #tree: { epoch: bigint; bytes: Uint8Array } | undefined;
+  /** Resume tickets by hex; pruned of expired ones now and then. */
+  readonly #tickets = new Map<string, ResumeTicket>();
+  #prunedAt = 0;
 
   constructor(
     readonly id: string,
@@ -155,10 +187,30 @@ export class MeetingGroup {
 
   // --- entry points (from the service) ---------------------------------------
 
-  /** A connection whose link verified joins; throws DeliveryError if it cannot. */
-  join(seat: Seat): void {
+  /**
+   * What the resume ticket of a hello is worth for `role` and `displayName`:
+   * the user whose place it resumes, the removal that revoked it, or nothing
+   * (unknown, expired, or issued for another role or name: join as new).
+   */
+  lookupTicket(ticket: Uint8Array, role: Seat['role'], displayName: string): ResumeLookup {
+    this.#pruneTickets();
+    const t = this.#tickets.get(hex(ticket));
+    if (!t || t.role !== role || t.displayName !== displayName) return undefined;
+    if (t.revoked !== undefined) return { refused: t.revoked };
+    if (t.expiresAt !== undefined && t.expiresAt < now()) return undefined;
+    return { userId: t.userId };
+  }
+
+  /**
+   * A connection whose link verified joins; throws DeliveryError if it cannot.
+   * `ticket`: the resume ticket lookupTicket accepted for this seat's user.
+   */
+  join(seat: Seat, ticket?: Uint8Array): void {
     if (this.#ended) throw new DeliveryError('meeting-ended', 'the meeting has ended');
-    if (this.#seats.has(seat.userId))
+    const previous = this.#seats.get(seat.userId);
+    if (ticket && previous && previous.state === 'proposed')
+      throw new DeliveryError('try-again', 'the previous connection is being added; try again');
+    if (previous && !ticket)
       throw new DeliveryError('duplicate-user', 'this user is already in the meeting');
     if (this.#seats.size >= this.#ctx.options.maxParticipants)
       throw new DeliveryError('meeting-full', 'the meeting is full');
@@ -166,8 +218,72 @@ export class MeetingGroup {
     const key = hex(seat.signatureKey);
     if (this.#seatsByKey.has(key))
       throw new DeliveryError('duplicate-user', 'this signature key is already in the meeting');
+    if (ticket) {
+      seat.ticket = hex(ticket);
+      seat.readmit = true;
+      const t = this.#tickets.get(seat.ticket);
+      if (t) delete t.expiresAt;
+      if (previous) this.#retire(previous);
+      this.#ctx.emit('resumed', {
+        meetingId: this.id,
+        userId: seat.userId,
+        tookOver: previous !== undefined,
+      });
+    }
     this.#seats.set(seat.userId, seat);
     this.#seatsByKey.set(key, seat);
+  }
+
+  /**
+   * A resumed member's previous seat, still here (its connection lost but not
+   * yet noticed, or within its grace): closed now, its leaf removed next round.
+   */
+  #retire(old: Seat): void {
+    this.#seats.delete(old.userId);
+    this.#seatsByKey.delete(hex(old.signatureKey));
+    clearTimeout(old.graceTimer);
+    const wasConnected = old.connected;
+    old.connected = false;
+    if (wasConnected) old.connection.close(NORMAL_CLOSE, 'resumed on another connection');
+    this.#queue.run(() => {
+      this.#passOver(old.userId, 'gone');
+      this.#adds = this.#adds.filter((s) => s !== old);
+      if (old.state === 'lobby') this.#sendLobby();
+      if (old.leaf === undefined) return;
+      this.#removes.set(old.leaf, 'timeout');
+      if (this.#activeMembers().length === 0) this.#dropGroup();
+      else this.#wake();
+    });
+  }
+
+  /** A member's ticket: made the first time, sent again on each admission (a resumed connection needs it). */
+  #grantTicket(seat: Seat): void {
+    if (seat.ticket === undefined) {
+      const bytes = randomBytes(RESUME_TICKET_BYTES);
+      seat.ticket = hex(bytes);
+      this.#tickets.set(seat.ticket, {
+        userId: seat.userId,
+        role: seat.role,
+        displayName: seat.displayName,
+      });
+    }
+    seat.send(frame({ type: 'resume-ticket', ticket: Buffer.from(seat.ticket, 'hex') }));
+  }
+
+  /** The seat is gone: a lost connection's ticket runs out, any other departure revokes it. */
+  #releaseTicket(seat: Seat, reason: RemovalReason): void {
+    const t = seat.ticket === undefined ? undefined : this.#tickets.get(seat.ticket);
+    if (!t || t.revoked !== undefined) return;
+    if (reason !== 'timeout') t.revoked = reason;
+    t.expiresAt = now() + this.#ctx.options.resumeWindowMs;
+  }
+
+  #pruneTickets(): void {
+    const t = now();
+    if (t - this.#prunedAt < 10_000) return;
+    this.#prunedAt = t;
+    for (const [k, v] of this.#tickets)
+      if (v.expiresAt !== undefined && v.expiresAt < t) this.#tickets.delete(k);
   }
 
   /** Queues a frame from a seat of this meeting. */
@@ -195,7 +311,7 @@ export class MeetingGroup {
           this.#ctx.options.disconnectGraceMs,
         );
         seat.graceTimer.unref?.();
-      } else this.#depart(seat, seat.departing ?? 'left');
+      } else this.#depart(seat, seat.departing ?? (seat.readmit ? 'timeout' : 'left'));
     });
   }
 
@@ -360,6 +476,7 @@ export class MeetingGroup {
       leaf: seat.leaf,
       epoch: validator.epoch,
     });
+    this.#grantTicket(seat);
     if (seat.role === 'host') this.#sendLobby();
     this.#startEpoch();
     this.#wake();
@@ -471,6 +588,7 @@ export class MeetingGroup {
         ratchetTree: this.#ratchetTree(),
       });
       for (const s of added) {
+        this.#grantTicket(s); // first: it holds its ticket by the time it is in the group
         s.send(welcomeFrame);
         this.#ctx.emit('admitted', { meetingId: this.id, userId: s.userId, leaf: s.leaf!, epoch });
         // it left while its Add was pending: it goes in the next round
@@ -514,7 +632,7 @@ export class MeetingGroup {
       s.send(frame({ type: 'reset', reason: 'you could not process the group state' }));
       return;
     }
-    const reason = s.departing ?? 'removed';
+    const reason = s.departing ?? (s.connected ? 'removed' : 'timeout');
     s.send(frame({ type: 'removed', reason }));
     this.#forget(s, reason);
     if (s.connected) s.connection.close(NORMAL_CLOSE, reason);
@@ -637,6 +755,7 @@ export class MeetingGroup {
   #forget(seat: Seat, reason: RemovalReason): void {
     if (this.#seats.get(seat.userId) !== seat) return;
     clearTimeout(seat.graceTimer);
+    this.#releaseTicket(seat, reason);
     this.#seats.delete(seat.userId);
     this.#seatsByKey.delete(hex(seat.signatureKey));
     this.#ctx.emit('departed', { meetingId: this.id, userId: seat.userId, reason });
@@ -875,7 +994,7 @@ export class MeetingGroup {
           s.send(frame({ type: 'removed', reason: s.departing ?? 'removed' }));
           s.connection.close(NORMAL_CLOSE, 'group dropped');
         }
-        this.#forget(s, s.departing ?? 'left');
+        this.#forget(s, s.departing ?? (s.connected ? 'left' : 'timeout'));
       } else if (s.state === 'proposed') {
         s.state = 'queued';
         this.#adds.push(s);
@@ -898,6 +1017,7 @@ export class MeetingGroup {
     }
     this.#seats.clear();
     this.#seatsByKey.clear();
+    this.#tickets.clear();
     if (this.#validator) {
       this.#validator = undefined;
       this.#persist(this.#ctx.store.drop(this.id));

@@ -36,8 +36,10 @@ export class Seat {
   connected = true;
   /** Set once its departure is decided; the reason it will be told. */
   departing: RemovalReason | undefined;
-  /** It was a member and is being re-added: no lobby on its way back. */
+  /** It was a member and is being re-added (or resumed a member's place): no lobby on its way back. */
   readmit = false;
+  /** Its resume ticket (hex), once it has been a member (see MeetingGroup, "resume tickets"). */
+  ticket: string | undefined;
   graceTimer: NodeJS.Timeout | undefined;
 
   constructor(

@@ -230,7 +230,7 @@ describe("the first member's group", () => {
     const got = await create('g-ok', (identity, dsKey) =>
       MlsGroup.create({ suite, identity, extensions: [dsSender(dsKey), caps] }),
     );
-    expect(got.map((f) => f.type)).toEqual(['identity', 'create-group', 'switch']);
+    expect(got.map((f) => f.type)).toEqual(['identity', 'create-group', 'resume-ticket', 'switch']);
   });
 
   test('a group without the DS as external sender is refused', async () => {

@@ -2,8 +2,10 @@
 // the target. `freeze()` stops forwarding and keeps the sockets open, as a
 // network that silently drops packets would (neither end learns anything);
 // `cut()` destroys every piped connection at once, as a reset connection
-// would (no WebSocket close frame), and refuses new ones. Used to drop one
-// browser page's connection to the server while the others keep theirs.
+// would (no WebSocket close frame), and refuses new ones; `restore()` after a
+// freeze forwards new connections again while the frozen ones stay dead (a
+// network that came back: the old connections are gone for good). Used to
+// drop one browser page's connection to the server while the others keep theirs.
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 
 export class TcpProxy {
@@ -11,6 +13,8 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   #cut = false;
   #frozen = false;
+  /** Sockets frozen before a restore(): they never forward again. */
+  readonly #dead = new WeakSet<Socket>();
 
   private constructor(server: Server) {
     this.#server = server;
@@ -40,6 +44,12 @@ export class TcpProxy {
     this.#frozen = true;
   }
 
+  /** After freeze(): new connections are forwarded again; the frozen ones stay frozen. */
+  restore(): void {
+    for (const s of this.#sockets) this.#dead.add(s);
+    this.#frozen = false;
+  }
+
   /** Destroys every piped connection and refuses new ones. */
   cut(): void {
     this.#cut = true;
@@ -64,13 +74,13 @@ export class TcpProxy {
       s.on('close', () => {
         this.#sockets.delete(s);
         // frozen, one end closing tells the other nothing (the network is gone)
-        if (this.#frozen && !this.#cut) return;
+        if ((this.#frozen || this.#dead.has(s)) && !this.#cut) return;
         client.destroy();
         upstream.destroy();
       });
     }
     const forward = (to: Socket) => (chunk: Buffer) => {
-      if (!this.#frozen) to.write(chunk);
+      if (!this.#frozen && !this.#dead.has(to)) to.write(chunk);
     };
     client.on('data', forward(upstream));
     upstream.on('data', forward(client));

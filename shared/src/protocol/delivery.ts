@@ -10,9 +10,14 @@
  * throw ProtocolError) and a decoded frame holds copies of its bytes.
  *
  * Client → server: hello, key-package, group-create, commit, ack, report,
- * host, leave. Server → client: identity, create-group, lobby, lobby-list,
- * proposal, commit-request, commit, refused, welcome, switch, reset, removed,
- * ended, error.
+ * host, leave, ping. Server → client: identity, create-group, lobby,
+ * lobby-list, proposal, commit-request, commit, refused, welcome, switch,
+ * reset, removed, ended, error, pong, resume-ticket.
+ *
+ * Heartbeat: browsers cannot see WebSocket ping frames, so a client learns
+ * that its connection silently died from its own `ping` frames going
+ * unanswered; the server answers each (rate-limited) with a `pong` carrying
+ * the same number.
  */
 import { bytesToUtf8 } from '@noble/ciphers/utils.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
@@ -41,12 +46,17 @@ export type ReportSubject = 'commit' | 'welcome';
 export type CommitReason = 'proposals' | 'update';
 
 export type ClientFrame =
-  /** First frame: the signed link and the signature key the AS should vouch for. */
+  /**
+   * First frame: the signed link and the signature key the AS should vouch
+   * for; `resume`, the ticket a previous connection of this participant got
+   * (`resume-ticket`), to come back without waiting in the lobby.
+   */
   | {
       readonly type: 'hello';
       readonly token: string;
       readonly displayName: string;
       readonly signatureKey: Uint8Array;
+      readonly resume?: Uint8Array;
     }
   /** A KeyPackage (MLSMessage) whose credential is the one `identity` issued. */
   | { readonly type: 'key-package'; readonly keyPackage: Uint8Array }
@@ -74,7 +84,9 @@ export type ClientFrame =
     }
   /** A host's action; `userId` names the participant for admit, deny and remove. */
   | { readonly type: 'host'; readonly action: HostAction; readonly userId?: string }
-  | { readonly type: 'leave' };
+  | { readonly type: 'leave' }
+  /** Heartbeat: the server answers with a `pong` carrying `seq`. */
+  | { readonly type: 'ping'; readonly seq: number };
 
 export type ServerFrame =
   /** Answer to hello: who the link and the AS say this connection is. */
@@ -124,10 +136,21 @@ export type ServerFrame =
       readonly code: string;
       readonly message: string;
       readonly fatal: boolean;
-    };
+    }
+  /** The answer to `ping` `seq`. */
+  | { readonly type: 'pong'; readonly seq: number }
+  /**
+   * A member's ticket to resume its place after a lost connection (hello's
+   * `resume`): it skips the lobby, for this meeting, user and role only, and
+   * dies when the member leaves, is removed, or the meeting ends.
+   */
+  | { readonly type: 'resume-ticket'; readonly ticket: Uint8Array };
 
 export type ClientFrameType = ClientFrame['type'];
 export type ServerFrameType = ServerFrame['type'];
+
+/** Length of a resume ticket (random bytes). */
+export const RESUME_TICKET_BYTES = 16;
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -147,6 +170,7 @@ export const DELIVERY_LIMITS = {
     report: 1 * KiB,
     host: 256,
     leave: 1,
+    ping: 5,
   } satisfies Record<ClientFrameType, number>,
   server: {
     identity: 16 * KiB,
@@ -163,6 +187,8 @@ export const DELIVERY_LIMITS = {
     removed: 2,
     ended: 1,
     error: 2 * KiB,
+    pong: 5,
+    'resume-ticket': 1 + 1 + RESUME_TICKET_BYTES,
   } satisfies Record<ServerFrameType, number>,
   /** Longest link token, in bytes. */
   maxTokenBytes: 4 * KiB,
@@ -184,6 +210,7 @@ const CLIENT_TYPES: readonly ClientFrameType[] = [
   'report',
   'host',
   'leave',
+  'ping',
 ];
 const SERVER_TYPES: readonly ServerFrameType[] = [
   'identity',
@@ -200,6 +227,8 @@ const SERVER_TYPES: readonly ServerFrameType[] = [
   'removed',
   'ended',
   'error',
+  'pong',
+  'resume-ticket',
 ];
 /** Client frames are 1–127, server frames 128–255, so one can never pass for the other. */
 const SERVER_BASE = 128;
@@ -249,6 +278,13 @@ function readDisplayName(r: Reader): string {
   return name;
 }
 
+function readTicket(r: Reader): Uint8Array {
+  const ticket = r.opaque(RESUME_TICKET_BYTES);
+  if (ticket.length !== RESUME_TICKET_BYTES)
+    throw new DecodeError('invalid-value', `a resume ticket has ${RESUME_TICKET_BYTES} bytes`);
+  return ticket;
+}
+
 function writeCredential(w: Writer, c: WireCredential): void {
   if (c.type === 'basic') w.u16(1).opaque(c.identity);
   else w.u16(2).vector(c.certificates, (w2, cert) => w2.opaque(cert));
@@ -267,6 +303,7 @@ function encodeClientBody(w: Writer, f: ClientFrame): void {
       writeText(w, f.token);
       writeText(w, f.displayName);
       w.opaque(f.signatureKey);
+      w.optional(f.resume, (w2, v) => w2.opaque(v));
       return;
     case 'key-package':
       w.opaque(f.keyPackage);
@@ -291,18 +328,23 @@ function encodeClientBody(w: Writer, f: ClientFrame): void {
       return;
     case 'leave':
       return;
+    case 'ping':
+      w.u32(f.seq);
+      return;
   }
 }
 
 function decodeClientBody(r: Reader, type: ClientFrameType): ClientFrame {
   switch (type) {
-    case 'hello':
-      return {
-        type,
-        token: readText(r, DELIVERY_LIMITS.maxTokenBytes),
-        displayName: readDisplayName(r),
-        signatureKey: r.opaque(256),
-      };
+    case 'hello': {
+      const token = readText(r, DELIVERY_LIMITS.maxTokenBytes);
+      const displayName = readDisplayName(r);
+      const signatureKey = r.opaque(256);
+      const resume = r.optional(readTicket);
+      return resume
+        ? { type, token, displayName, signatureKey, resume }
+        : { type, token, displayName, signatureKey };
+    }
     case 'key-package':
       return { type, keyPackage: r.opaque() };
     case 'group-create':
@@ -329,6 +371,8 @@ function decodeClientBody(r: Reader, type: ClientFrameType): ClientFrame {
     }
     case 'leave':
       return { type };
+    case 'ping':
+      return { type, seq: r.u32() };
   }
 }
 
@@ -382,6 +426,12 @@ function encodeServerBody(w: Writer, f: ServerFrame): void {
       writeText(w, f.message);
       w.bool(f.fatal);
       return;
+    case 'pong':
+      w.u32(f.seq);
+      return;
+    case 'resume-ticket':
+      w.opaque(f.ticket);
+      return;
   }
 }
 
@@ -425,6 +475,10 @@ function decodeServerBody(r: Reader, type: ServerFrameType): ServerFrame {
       return { type, reason: readEnum(r, REASONS, 'removal reason') };
     case 'error':
       return { type, code: readText(r, 64), message: readText(r, max), fatal: r.bool() };
+    case 'pong':
+      return { type, seq: r.u32() };
+    case 'resume-ticket':
+      return { type, ticket: readTicket(r) };
   }
 }
 

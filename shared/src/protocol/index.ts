@@ -20,6 +20,7 @@ export {
   type HostAction,
   MAX_CLIENT_FRAME_BYTES,
   MAX_SERVER_FRAME_BYTES,
+  RESUME_TICKET_BYTES,
   type RemovalReason,
   type ReportSubject,
   type ServerFrame,

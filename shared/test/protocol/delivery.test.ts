@@ -7,6 +7,7 @@ import {
   encodeClientFrame,
   encodeServerFrame,
   ProtocolError,
+  RESUME_TICKET_BYTES,
   type ServerFrame,
 } from '../../src/protocol/index.js';
 
@@ -14,6 +15,13 @@ const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
 
 const clientFrames: ClientFrame[] = [
   { type: 'hello', token: 'a.b.c', displayName: 'Ada Lovelace', signatureKey: bytes(32) },
+  {
+    type: 'hello',
+    token: 'a.b.c',
+    displayName: 'Ada',
+    signatureKey: bytes(32),
+    resume: bytes(RESUME_TICKET_BYTES, 9),
+  },
   { type: 'key-package', keyPackage: bytes(300) },
   { type: 'group-create', groupInfo: bytes(200), ratchetTree: bytes(100) },
   { type: 'commit', commit: bytes(500), groupInfo: bytes(200) },
@@ -23,6 +31,8 @@ const clientFrames: ClientFrame[] = [
   { type: 'host', action: 'remove', userId: 'u_1-x' },
   { type: 'host', action: 'lock' },
   { type: 'leave' },
+  { type: 'ping', seq: 0 },
+  { type: 'ping', seq: 2 ** 32 - 1 },
 ];
 
 const serverFrames: ServerFrame[] = [
@@ -57,6 +67,8 @@ const serverFrames: ServerFrame[] = [
   { type: 'removed', reason: 'denied' },
   { type: 'ended' },
   { type: 'error', code: 'invalid-message', message: 'bad', fatal: true },
+  { type: 'pong', seq: 77 },
+  { type: 'resume-ticket', ticket: bytes(RESUME_TICKET_BYTES, 3) },
 ];
 
 function expectProtocolError(f: () => unknown, code: string): void {
@@ -123,6 +135,42 @@ describe('delivery frames', () => {
         ratchetTree: bytes(2_400_000),
       }),
     ).not.toThrow();
+  });
+
+  test('heartbeat and resume frames: wrong sizes are typed errors', () => {
+    const ping = encodeClientFrame({ type: 'ping', seq: 1 });
+    // a seq of 8 bytes, or none: no ping
+    expectProtocolError(
+      () => decodeClientFrame(Uint8Array.of(ping[0], 0, 0, 0, 0, 0, 0, 0, 1)),
+      'message-too-large',
+    );
+    expectProtocolError(() => decodeClientFrame(Uint8Array.of(ping[0])), 'invalid-message');
+    expect(() => encodeClientFrame({ type: 'ping', seq: 2 ** 32 })).toThrow();
+    const pong = encodeServerFrame({ type: 'pong', seq: 1 });
+    expectProtocolError(() => decodeServerFrame(pong.subarray(0, 3)), 'invalid-message');
+    // a ticket of another length, in hello or from the server
+    const hello = (resume: Uint8Array) =>
+      encodeClientFrame({
+        type: 'hello',
+        token: 't',
+        displayName: 'A',
+        signatureKey: bytes(32),
+        resume,
+      });
+    expectProtocolError(
+      () => decodeClientFrame(hello(bytes(RESUME_TICKET_BYTES - 1))),
+      'invalid-message',
+    );
+    expectProtocolError(
+      () => decodeClientFrame(hello(bytes(RESUME_TICKET_BYTES + 1))),
+      'invalid-message',
+    );
+    expectProtocolError(
+      () => encodeServerFrame({ type: 'resume-ticket', ticket: bytes(RESUME_TICKET_BYTES + 8) }),
+      'message-too-large',
+    );
+    const short = encodeServerFrame({ type: 'resume-ticket', ticket: bytes(4) });
+    expectProtocolError(() => decodeServerFrame(short), 'invalid-message');
   });
 
   test('out-of-range enums, bad UTF-8, bad ids and names are rejected', () => {
