@@ -21,8 +21,8 @@
  * to come back after a loss, make a new one with `resume: p.resumeTicket`
  * (it rejoins the group with fresh keys, skipping the lobby).
  *
- * Events: identity, lobby, lobby-list, epoch, switch, refused, rejected,
- * removed, ended, error, closed.
+ * Events: identity, lobby, lobby-list, commit-received, epoch, switch,
+ * refused, rejected, removed, ended, error, closed.
  */
 import type { CipherSuite } from '@canopy/shared/crypto';
 import {
@@ -102,6 +102,11 @@ export interface ParticipantEvents extends Record<string, unknown[]> {
   lobby: [];
   /** Hosts: who waits in the lobby. */
   'lobby-list': [entries: readonly { userId: string; displayName: string }[]];
+  /**
+   * A commit frame arrived, before it is processed; `sentAt` is when the DS
+   * sent it (wall-clock ms, when the DS stamped it). For load measurements.
+   */
+  'commit-received': [e: { epoch: bigint; sentAt: number | undefined }];
   /** A new epoch was applied. */
   epoch: [info: EpochInfo];
   /** The DS announced the media switch to `epoch`. */
@@ -353,6 +358,7 @@ export class Participant extends Emitter<ParticipantEvents> {
         if (this.#group?.epoch === f.epoch) this.#commit(f.reason);
         return;
       case 'commit':
+        this.emit('commit-received', { epoch: f.epoch, sentAt: f.sentAt });
         this.#onCommit(f.epoch, f.message);
         return;
       case 'refused':

@@ -564,8 +564,10 @@ export class MeetingGroup {
     this.#persist(this.#ctx.store.appendCommit(this.id, epoch - 1n, f.commit));
     this.#committers.set(epoch, seat.userId);
     this.#committers.delete(epoch - 16n);
-    // fan out: every member of the old epoch gets the commit (encoded once)
-    const commitFrame = frame({ type: 'commit', epoch, message: f.commit });
+    // fan out: every member of the old epoch gets the commit (encoded once,
+    // stamped with the send time for load measurements)
+    const sentAt = performance.timeOrigin + performance.now();
+    const commitFrame = frame({ type: 'commit', epoch, message: f.commit, sentAt });
     for (const s of this.#seats.values()) if (s.leaf !== undefined) s.send(commitFrame);
     // roster: leaves by signature key
     const bySig = new Map<string, number>();

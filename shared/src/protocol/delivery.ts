@@ -113,8 +113,18 @@ export type ServerFrame =
   | { readonly type: 'proposal'; readonly message: Uint8Array }
   /** You are named committer for `epoch`. */
   | { readonly type: 'commit-request'; readonly epoch: bigint; readonly reason: CommitReason }
-  /** The accepted commit that starts `epoch`. */
-  | { readonly type: 'commit'; readonly epoch: bigint; readonly message: Uint8Array }
+  /**
+   * The accepted commit that starts `epoch`. `sentAt` is when the DS sent it
+   * (wall-clock ms since the Unix epoch, µs resolution), set where the fan-out
+   * is encoded, so a load runner can measure DS send → member receive; members
+   * ignore it (across machines it needs synchronised clocks).
+   */
+  | {
+      readonly type: 'commit';
+      readonly epoch: bigint;
+      readonly message: Uint8Array;
+      readonly sentAt?: number;
+    }
   /** Your commit was refused; the group is at `epoch`. Discard it (and rebase when asked). */
   | { readonly type: 'refused'; readonly epoch: bigint; readonly reason: string }
   /** You were added in `epoch`: the Welcome and that epoch's ratchet tree. */
@@ -404,6 +414,7 @@ function encodeServerBody(w: Writer, f: ServerFrame): void {
       return;
     case 'commit':
       w.u64(f.epoch).opaque(f.message);
+      w.optional(f.sentAt, (w2, t) => w2.u64(BigInt(Math.round(t * 1000))));
       return;
     case 'refused':
       w.u64(f.epoch);
@@ -461,8 +472,12 @@ function decodeServerBody(r: Reader, type: ServerFrameType): ServerFrame {
       return { type, message: r.opaque() };
     case 'commit-request':
       return { type, epoch: r.u64(), reason: readEnum(r, COMMIT_REASONS, 'commit reason') };
-    case 'commit':
-      return { type, epoch: r.u64(), message: r.opaque() };
+    case 'commit': {
+      const epoch = r.u64();
+      const message = r.opaque();
+      const sentAt = r.optional((r2) => Number(r2.u64()) / 1000);
+      return sentAt === undefined ? { type, epoch, message } : { type, epoch, message, sentAt };
+    }
     case 'refused':
       return { type, epoch: r.u64(), reason: readText(r, max) };
     case 'welcome':

@@ -60,6 +60,7 @@ const serverFrames: ServerFrame[] = [
   { type: 'proposal', message: bytes(400) },
   { type: 'commit-request', epoch: 4n, reason: 'update' },
   { type: 'commit', epoch: 5n, message: bytes(1000) },
+  { type: 'commit', epoch: 6n, message: bytes(10), sentAt: 1_764_600_000_123.5 },
   { type: 'refused', epoch: 5n, reason: 'wrong-epoch' },
   { type: 'welcome', epoch: 5n, welcome: bytes(100), ratchetTree: bytes(3_000_000) },
   { type: 'switch', epoch: 5n },
