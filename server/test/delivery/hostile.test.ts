@@ -10,7 +10,12 @@ import {
   restoreGroup,
   serializeGroup,
 } from '@canopy/shared/mls';
-import { type ClientFrame, type CommitReason, encodeServerFrame } from '@canopy/shared/protocol';
+import {
+  type ClientFrame,
+  type CommitReason,
+  decodeServerFrame,
+  encodeServerFrame,
+} from '@canopy/shared/protocol';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Participant } from '../../../client/src/participant/index.js';
 import { AuthenticationService } from '../../src/auth/authentication-service.js';
@@ -259,7 +264,13 @@ describe('recovery', () => {
         bytes[0] === encodeServerFrame({ type: 'commit', epoch: 0n, message: new Uint8Array(0) })[0]
       ) {
         armed = false;
-        bytes = corrupt(bytes);
+        // the MLS message corrupted (not the DS's send stamp after it)
+        const f = decodeServerFrame(bytes) as {
+          type: 'commit';
+          epoch: bigint;
+          message: Uint8Array;
+        };
+        bytes = encodeServerFrame({ ...f, message: corrupt(f.message) });
       }
       receive(bytes);
     };
