@@ -10,6 +10,7 @@
  * A host crowd (one host, in the main thread) admits everyone who waits in
  * the lobby and performs removals.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type EpochInfo, Participant } from '@canopy/client/participant';
 import { nodeProvider } from '@canopy/server/crypto';
 import { getCipherSuite } from '@canopy/shared/crypto';
@@ -28,6 +29,8 @@ interface Member {
   lastEpoch?: bigint;
   bytesReceived: number;
   msgsReceived: number;
+  /** How its WebSocket closed (code and reason), once it did. */
+  closed?: string;
 }
 
 /** One announced departure, as this crowd sees it. */
@@ -50,6 +53,8 @@ export class Crowd {
   readonly #members = new Map<number, Member>();
   readonly #watches = new Map<string, Watch>();
   readonly #timer: NodeJS.Timeout;
+  /** Event-loop delay: a busy thread answers neither the DS nor its heartbeats. */
+  readonly #lag = monitorEventLoopDelay({ resolution: 20 });
   /** Host crowds: lobby entries already admitted. */
   readonly #admitted = new Set<string>();
   // what the next batch carries
@@ -66,6 +71,7 @@ export class Crowd {
     this.#send = send;
     this.#asKey = new Uint8Array(Buffer.from(config.asKey, 'base64url'));
     this.#timer = setInterval(() => this.flush(), config.batchMs);
+    this.#lag.enable();
     setImmediate(() => this.flush()); // ready
   }
 
@@ -113,6 +119,7 @@ export class Crowd {
         }
         this.flush();
         clearInterval(this.#timer);
+        this.#lag.disable();
         this.#send({ type: 'finished' });
         return;
     }
@@ -139,6 +146,9 @@ export class Crowd {
     class MeteredWebSocket extends WebSocket {
       constructor(url: string) {
         super(url);
+        this.addEventListener('close', (ev: CloseEvent) => {
+          member.closed = `${ev.code}${ev.reason ? ` ${ev.reason}` : ''}`;
+        });
         this.addEventListener('message', (ev: MessageEvent) => {
           const n = ev.data instanceof ArrayBuffer ? ev.data.byteLength : String(ev.data).length;
           counts.msgsReceived++;
@@ -177,7 +187,7 @@ export class Crowd {
       if (e.what === 'commit' || e.what === 'welcome') this.#sample('canopy_recoveries', 1);
     });
     p.on('removed', ({ reason }) => this.#leftGroup(member, reason));
-    p.on('closed', () => this.#leftGroup(member, 'connection closed'));
+    p.on('closed', () => this.#leftGroup(member, `connection closed (${member.closed ?? '?'})`));
     if (this.#config.host)
       p.on('lobby-list', (entries) => {
         const waiting = new Set(entries.map((e) => e.userId));
@@ -201,7 +211,8 @@ export class Crowd {
       },
       (e: unknown) => {
         this.#sample('canopy_join_failed', 1);
-        this.#failed.push({ vid, error: e instanceof Error ? e.message : String(e) });
+        const why = e instanceof Error ? e.message : String(e);
+        this.#failed.push({ vid, error: member.closed ? `${why} (${member.closed})` : why });
         this.#leftGroup(member, 'join failed');
       },
     );
@@ -318,9 +329,11 @@ export class Crowd {
       departed: this.#departed,
       rekeyed: this.#rekeyed,
       members,
+      lagMs: this.#lag.max / 1e6,
       ...(min !== undefined ? { minEpoch: String(min), maxEpoch: String(max) } : {}),
       ...(treeSize !== undefined ? { treeSize } : {}),
     });
+    this.#lag.reset();
     this.#samples = {};
     this.#joined = [];
     this.#failed = [];

@@ -60,6 +60,8 @@ interface Endpoint {
   members: number;
   /** It sent its first batch (a worker thread has loaded). */
   ready: boolean;
+  /** The longest event-loop block it reported since the last progress line, ms. */
+  lagMs: number;
   minEpoch?: bigint;
   maxEpoch?: bigint;
   treeSize?: number;
@@ -232,7 +234,7 @@ class Coordinator implements LoadContext {
   }
 
   #endpoint(post: (m: ToCrowd) => void): Endpoint {
-    const e: Endpoint = { index: this.#endpoints.length, post, members: 0, ready: false };
+    const e: Endpoint = { index: this.#endpoints.length, post, members: 0, ready: false, lagMs: 0 };
     this.#endpoints.push(e);
     return e;
   }
@@ -292,7 +294,12 @@ class Coordinator implements LoadContext {
       this.#pendingJoins.get(f.vid)?.();
       this.#pendingJoins.delete(f.vid);
     }
-    for (const g of m.gone) this.#members.delete(g.vid);
+    for (const g of m.gone) {
+      // a member that was not asked to leave lost its connection: a finding
+      if (this.#members.has(g.vid) && !/^(left|removed)$/.test(g.why))
+        this.log(`participant ${g.vid} dropped out of the meeting: ${g.why}`);
+      this.#members.delete(g.vid);
+    }
     for (const d of m.departed) this.#lastEpoch.set(d.userId, BigInt(d.lastEpoch));
     for (const r of m.rekeyed) {
       const d = this.#departures.get(r.userId);
@@ -301,6 +308,12 @@ class Coordinator implements LoadContext {
       if (d.reports.length === this.#endpoints.length) this.#rekeyed(r.userId, d);
     }
     e.ready = true;
+    e.lagMs = Math.max(e.lagMs, m.lagMs);
+    if (m.lagMs > 10_000)
+      this.log(
+        `thread ${e.index + 1}'s event loop was blocked ${(m.lagMs / 1000).toFixed(1)} s ` +
+          '(the DS passes over committers after 3 s and drops silent connections after 30–60 s)',
+      );
     e.members = m.members;
     e.minEpoch = m.minEpoch === undefined ? undefined : BigInt(m.minEpoch);
     e.maxEpoch = m.maxEpoch === undefined ? undefined : BigInt(m.maxEpoch);
@@ -668,6 +681,8 @@ class Coordinator implements LoadContext {
       const v = s.map((x) => x[1]).sort((a, b) => a - b);
       return `${Math.round(v[Math.min(v.length - 1, Math.floor(v.length * 0.95))])}ms`;
     };
+    const lag = Math.max(0, ...this.#endpoints.map((e) => e.lagMs));
+    for (const e of this.#endpoints) e.lagMs = 0;
     return [
       `${(t / 1000).toFixed(0).padStart(4)}s`,
       `members ${this.members}`,
@@ -675,6 +690,7 @@ class Coordinator implements LoadContext {
       `epoch ${epoch ?? '-'}`,
       `join p95 ${p95('canopy_join_admitted')}`,
       `rekey p95 ${p95('canopy_rekey')}`,
+      `max loop lag ${(lag / 1000).toFixed(1)}s`,
     ].join('  ');
   }
 }

@@ -124,8 +124,22 @@ async function startEmbedded(o: TargetOptions): Promise<Target> {
     child.once('exit', (code) => fail(`${err.trim().split('\n')[0] ?? ''} (exit ${code})`));
     setTimeout(() => fail('no "listening on" within 60 s'), 60_000).unref();
   });
-  // keep draining its output; say why it stops if it stops early
-  child.stdout!.resume();
+  // its warnings and errors (pino JSON lines) are findings: say them
+  let pending = '';
+  child.stdout!.on('data', (b: Buffer) => {
+    pending += b;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+        if ((j.level ?? 0) >= 40)
+          o.log(`server: ${j.msg ?? ''}${j.err?.message ? ` (${j.err.message})` : ''}`);
+      } catch {
+        // not a log line
+      }
+    }
+  });
   child.stderr!.on('data', (b: Buffer) => {
     for (const line of String(b).trim().split('\n')) if (line) o.log(`server: ${line}`);
   });

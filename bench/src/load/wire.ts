@@ -77,6 +77,8 @@ export type FromCrowd =
       readonly rekeyed: readonly DepartureReport[];
       /** Members in the group now; their lowest and highest epochs; the tree's leaves as one sees it. */
       readonly members: number;
+      /** The longest this thread's event loop was blocked since the last batch, ms. */
+      readonly lagMs: number;
       readonly minEpoch?: string;
       readonly maxEpoch?: string;
       readonly treeSize?: number;
