@@ -198,8 +198,18 @@ export class Crowd {
           p.admit(id);
         }
       });
+    // not admitted in time: it gives up (one outcome per participant: admitted or failed)
+    let gaveUp = false;
+    const deadline = setTimeout(
+      () => {
+        gaveUp = true;
+        p.disconnect();
+      },
+      Math.max(0, at + this.#config.joinTimeout - wallNow()),
+    );
     p.connect().then(
       () => {
+        clearTimeout(deadline);
         member.inGroup = true;
         const t = wallNow();
         // the host's own join is not one of the scenario's arrivals
@@ -210,8 +220,13 @@ export class Crowd {
         this.#joined.push({ vid, userId: member.userId! });
       },
       (e: unknown) => {
+        clearTimeout(deadline);
         this.#sample('canopy_join_failed', 1);
-        const why = e instanceof Error ? e.message : String(e);
+        const why = gaveUp
+          ? `not admitted within ${this.#config.joinTimeout / 1000} s`
+          : e instanceof Error
+            ? e.message
+            : String(e);
         this.#failed.push({ vid, error: member.closed ? `${why} (${member.closed})` : why });
         this.#leftGroup(member, 'join failed');
       },

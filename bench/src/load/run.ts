@@ -83,16 +83,19 @@ export async function runLoad(o: RunOptions): Promise<Summary> {
     if (!o.quiet) o.print(line);
   };
   const n = o.options.participants;
+  let coordinator: Coordinator | undefined;
   const target = await openTarget({
     server: o.server,
     hostLink: o.hostLink,
     link: o.link,
     maxParticipants: n + o.probes + 8,
     webApp: o.probes > 0,
-    log,
+    // the server's warnings, counted per kind once the run is under way
+    log: (line) => (coordinator ? coordinator.note(line) : log(line)),
   });
   try {
-    return await new Coordinator(o, target, log).run();
+    coordinator = new Coordinator(o, target, log);
+    return await coordinator.run();
   } finally {
     await target.close();
   }
@@ -114,6 +117,8 @@ class Coordinator implements LoadContext {
   readonly #members = new Map<number, { userId: string; endpoint: Endpoint }>();
   readonly #pendingJoins = new Map<number, () => void>();
   readonly #departures = new Map<string, PendingDeparture>();
+  /** Everyone ever announced as departing (never picked twice). */
+  readonly #departing = new Set<string>();
   /** First epoch without the departed, and the departed's own last epoch. */
   readonly #rekeyEpoch = new Map<string, bigint>();
   readonly #lastEpoch = new Map<string, bigint>();
@@ -131,6 +136,23 @@ class Coordinator implements LoadContext {
   /** Counters come from the server's /metrics (slice 1, when reachable), else from participants. */
   #serverCounters = false;
   #hostUserId: string | undefined;
+  /** Failures and drop-outs by reason, said once per progress line. */
+  readonly #news = new Map<string, number>();
+
+  /** A server log line: counted by kind (who and which epoch aside). */
+  note(line: string): void {
+    this.#tally(line.replace(/ (epoch|user|meeting|meetingId)=\S+/g, ''));
+  }
+
+  #tally(what: string): void {
+    this.#news.set(what, (this.#news.get(what) ?? 0) + 1);
+    if (this.#o.progressMs === 0) this.#sayNews(); // quiet: nothing, see log
+  }
+
+  #sayNews(): void {
+    for (const [what, n] of this.#news) this.log(`  ${what} (×${n})`);
+    this.#news.clear();
+  }
 
   constructor(o: RunOptions, target: Target, log: (line: string) => void) {
     this.#o = o;
@@ -164,6 +186,7 @@ class Coordinator implements LoadContext {
       asKey: participant.asKey,
       origin: this.#origin,
       batchMs: BATCH_MS,
+      joinTimeout: o.joinTimeout,
     };
     const prefix = seg.count > 1 ? `load${seg.index}-` : 'load-';
     for (let i = 0; i < o.workers; i++) {
@@ -205,6 +228,7 @@ class Coordinator implements LoadContext {
       const agreement = await this.#agreement();
       await this.#finish();
       sampler.stop();
+      this.#sayNews();
       const durationMs = this.elapsed();
       this.#perParticipant(baseline);
       return buildSummary({
@@ -290,14 +314,14 @@ class Coordinator implements LoadContext {
     }
     for (const f of m.failed) {
       this.#failed++;
-      this.log(`join of ${f.vid} failed: ${f.error}`);
+      this.#tally(`joins failed: ${f.error}`);
       this.#pendingJoins.get(f.vid)?.();
       this.#pendingJoins.delete(f.vid);
     }
     for (const g of m.gone) {
       // a member that was not asked to leave lost its connection: a finding
       if (this.#members.has(g.vid) && !/^(left|removed)$/.test(g.why))
-        this.log(`participant ${g.vid} dropped out of the meeting: ${g.why}`);
+        this.#tally(`members dropped out: ${g.why}`);
       this.#members.delete(g.vid);
     }
     for (const d of m.departed) this.#lastEpoch.set(d.userId, BigInt(d.lastEpoch));
@@ -370,18 +394,10 @@ class Coordinator implements LoadContext {
       for (const [w, vids] of batches) w.post({ type: 'join', vids, at });
       if (k < mine.length) await sleep(Math.max(0, Math.min(50, all[mine[k]] - now)));
     }
-    const timeout = sleep(this.#o.joinTimeout).then(() => 'timeout' as const);
-    const result = await Promise.race([Promise.all(done), timeout]);
-    if (result === 'timeout') {
-      for (const [vid, resolve] of this.#pendingJoins) {
-        if (vid < first) continue;
-        this.#failed++;
-        this.metrics.add('canopy_join_failed', this.elapsed(), 1);
-        this.log(`join of ${vid} not admitted within ${this.#o.joinTimeout / 1000} s`);
-        this.#pendingJoins.delete(vid);
-        resolve();
-      }
-    }
+    // each participant gives up by itself after joinTimeout; this is a safety net
+    const stuck = sleep(this.#o.joinTimeout + 60_000).then(() => 'stuck' as const);
+    if ((await Promise.race([Promise.all(done), stuck])) === 'stuck')
+      this.log('some joins reported neither admission nor failure');
   }
 
   #hostEndpoint(): Endpoint | undefined {
@@ -394,7 +410,9 @@ class Coordinator implements LoadContext {
       Array.from({ length: count }, (_, i) => i),
       this.#o.segment,
     ).length;
-    const candidates = [...this.#members].filter(([vid]) => vid >= 0);
+    const candidates = [...this.#members].filter(
+      ([vid, m]) => vid >= 0 && !this.#departing.has(m.userId),
+    );
     const out: { vid: number; userId: string; endpoint: Endpoint }[] = [];
     for (let i = 0; i < share && candidates.length > 0; i++) {
       const [vid, m] = candidates.splice(Math.floor(Math.random() * candidates.length), 1)[0];
@@ -409,6 +427,7 @@ class Coordinator implements LoadContext {
     const done = list.map(
       (d) => new Promise<void>((r) => this.#departures.set(d.userId, { at, reports: [], done: r })),
     );
+    for (const d of list) this.#departing.add(d.userId);
     const departures = list.map((d) => ({ userId: d.userId, at }));
     for (const e of this.#endpoints) e.post({ type: 'departing', departures });
     return done;
@@ -650,6 +669,7 @@ class Coordinator implements LoadContext {
         if (o.progressMs > 0 && t - lastProgress >= o.progressMs - 100) {
           lastProgress = t;
           o.print(this.#progress(t, maxEpoch));
+          this.#sayNews();
         }
       } finally {
         busy = false;

@@ -132,9 +132,16 @@ async function startEmbedded(o: TargetOptions): Promise<Target> {
     pending = lines.pop() ?? '';
     for (const line of lines) {
       try {
-        const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
-        if ((j.level ?? 0) >= 40)
-          o.log(`server: ${j.msg ?? ''}${j.err?.message ? ` (${j.err.message})` : ''}`);
+        const j = JSON.parse(line) as Record<string, unknown>;
+        if (Number(j.level ?? 0) < 40) continue;
+        const { level: _l, time: _t, pid: _p, hostname: _h, msg, err, ...fields } = j;
+        const cause = (err as { message?: string } | undefined)?.message;
+        const detail = Object.entries(fields)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ');
+        o.log(
+          `server: ${String(msg ?? '')}${cause ? ` (${cause})` : ''}${detail ? ` ${detail}` : ''}`,
+        );
       } catch {
         // not a log line
       }

@@ -23,6 +23,8 @@ export interface CrowdConfig {
   readonly prefix: string;
   /** A host crowd admits everyone who waits in the lobby. */
   readonly host: boolean;
+  /** A participant not admitted this long after its join was asked for gives up (ms). */
+  readonly joinTimeout: number;
 }
 
 /** A departure the coordinator announced: who, and when it was requested. */

@@ -14,13 +14,23 @@ export const churn: Scenario = {
     await ctx.join({ executor: 'constant-participants', participants, duration: 0 }, participants);
     await ctx.settle();
     const end = ctx.elapsed() + duration;
+    let owed = 0; // fractional rates accumulate: 0.5/s is one every other second
+    const pending: Promise<void>[] = [];
     while (ctx.elapsed() < end) {
       const second = ctx.sleep(1000);
-      // leaves and joins overlap, as in a real meeting
-      void ctx.leave(rate);
-      void ctx.join({ executor: 'constant-participants', participants: rate, duration: 0 }, rate);
+      owed += rate;
+      const k = Math.floor(owed);
+      owed -= k;
+      if (k > 0) {
+        // leaves and joins overlap, as in a real meeting
+        pending.push(ctx.leave(k));
+        pending.push(
+          ctx.join({ executor: 'constant-participants', participants: k, duration: 0 }, k),
+        );
+      }
       await second;
     }
+    await Promise.all(pending);
     await ctx.settle();
   },
 };
