@@ -110,7 +110,8 @@ class Coordinator implements LoadContext {
   readonly #startedAt = new Date();
   readonly #endpoints: Endpoint[] = [];
   readonly #workers: Worker[] = [];
-  #host: Crowd | undefined;
+  /** The host's crowd, in this thread (slice 1 only). */
+  #hostEp: Endpoint | undefined;
   /** Virtual participant ids handed out so far (the same sequence on every slice). */
   #nextArrival = 0;
   /** Members in the group: vid → userId, endpoint. */
@@ -272,7 +273,7 @@ class Coordinator implements LoadContext {
       queueMicrotask(() => this.#onMessage(e, m)),
     );
     e = this.#endpoint((m) => crowd.handle(m));
-    this.#host = crowd;
+    this.#hostEp = e;
     const admitted = new Promise<void>((resolve) => this.#pendingJoins.set(-1, resolve));
     crowd.handle({ type: 'join', vids: [-1], at: wallNow() });
     await admitted;
@@ -372,7 +373,7 @@ class Coordinator implements LoadContext {
       all.map((_, i) => i),
       this.#o.segment,
     );
-    const workers = this.#endpoints.filter((x) => x !== this.#hostEndpoint());
+    const workers = this.#endpoints.filter((x) => x !== this.#hostEp);
     if (workers.length === 0) throw new LoadError('no worker threads');
     const start = wallNow();
     const done: Promise<void>[] = [];
@@ -400,8 +401,9 @@ class Coordinator implements LoadContext {
       this.log('some joins reported neither admission nor failure');
   }
 
+  /** The host's crowd while the host is in the meeting. */
   #hostEndpoint(): Endpoint | undefined {
-    return this.#host ? this.#members.get(-1)?.endpoint : undefined;
+    return this.#members.has(-1) ? this.#hostEp : undefined;
   }
 
   /** `count` departures of this slice's share: random members other than the host. */
@@ -702,6 +704,7 @@ class Coordinator implements LoadContext {
       return `${Math.round(v[Math.min(v.length - 1, Math.floor(v.length * 0.95))])}ms`;
     };
     const lag = Math.max(0, ...this.#endpoints.map((e) => e.lagMs));
+    const last = this.#timeline.at(-1);
     for (const e of this.#endpoints) e.lagMs = 0;
     return [
       `${(t / 1000).toFixed(0).padStart(4)}s`,
@@ -711,6 +714,7 @@ class Coordinator implements LoadContext {
       `join p95 ${p95('canopy_join_admitted')}`,
       `rekey p95 ${p95('canopy_rekey')}`,
       `max loop lag ${(lag / 1000).toFixed(1)}s`,
+      `cpu runner ${Math.round(last?.runnerCpu ?? 0)}%${last?.serverCpu !== undefined ? ` server ${Math.round(last.serverCpu)}%` : ''}`,
     ].join('  ');
   }
 }
