@@ -62,6 +62,8 @@ interface Endpoint {
   ready: boolean;
   /** The longest event-loop block it reported since the last progress line, ms. */
   lagMs: number;
+  /** When its last batch came (wall ms): a thread that is busy for long says nothing. */
+  lastBatchAt: number;
   minEpoch?: bigint;
   maxEpoch?: bigint;
   treeSize?: number;
@@ -259,7 +261,14 @@ class Coordinator implements LoadContext {
   }
 
   #endpoint(post: (m: ToCrowd) => void): Endpoint {
-    const e: Endpoint = { index: this.#endpoints.length, post, members: 0, ready: false, lagMs: 0 };
+    const e: Endpoint = {
+      index: this.#endpoints.length,
+      post,
+      members: 0,
+      ready: false,
+      lagMs: 0,
+      lastBatchAt: wallNow(),
+    };
     this.#endpoints.push(e);
     return e;
   }
@@ -333,6 +342,7 @@ class Coordinator implements LoadContext {
       if (d.reports.length === this.#endpoints.length) this.#rekeyed(r.userId, d);
     }
     e.ready = true;
+    e.lastBatchAt = wallNow();
     e.lagMs = Math.max(e.lagMs, m.lagMs);
     if (m.lagMs > 10_000)
       this.log(
@@ -703,7 +713,9 @@ class Coordinator implements LoadContext {
       const v = s.map((x) => x[1]).sort((a, b) => a - b);
       return `${Math.round(v[Math.min(v.length - 1, Math.floor(v.length * 0.95))])}ms`;
     };
-    const lag = Math.max(0, ...this.#endpoints.map((e) => e.lagMs));
+    // a thread still busy has not reported its block yet: its silence is its lag
+    const silent = (e: Endpoint) => (e === this.#hostEp ? 0 : wallNow() - e.lastBatchAt);
+    const lag = Math.max(0, ...this.#endpoints.map((e) => Math.max(e.lagMs, silent(e))));
     const last = this.#timeline.at(-1);
     for (const e of this.#endpoints) e.lagMs = 0;
     return [
