@@ -225,8 +225,7 @@ class Coordinator implements LoadContext {
           log: this.log,
         });
       }
-      await o.scenario.run(this);
-      await this.settle();
+      await o.scenario.run(this); // every scenario ends settled
       if (probes) await this.#measureProbes(probes.probes);
       const agreement = await this.#agreement();
       await this.#finish();
@@ -484,6 +483,8 @@ class Coordinator implements LoadContext {
     while (wallNow() < deadline) {
       await sleep(BATCH_MS);
       const live = this.#endpoints.filter((e) => e.members > 0);
+      const idle = this.#pendingJoins.size === 0 && this.#departures.size === 0;
+      if (live.length === 0 && idle) return; // nobody left to agree
       const epochs = new Set(live.flatMap((e) => [e.minEpoch, e.maxEpoch]));
       const one = epochs.size === 1 ? [...epochs][0] : undefined;
       const calm =

@@ -55,5 +55,6 @@ export interface Scenario {
   readonly defaults: Partial<ScenarioOptions>;
   /** k6 thresholds that hold by default (`--threshold` adds more). */
   readonly thresholds: Thresholds;
+  /** Plays the scenario; it ends with `ctx.settle()` (the agreement check follows). */
   run(ctx: LoadContext): Promise<void>;
 }

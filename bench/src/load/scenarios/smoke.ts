@@ -26,5 +26,6 @@ export const smoke: Scenario = {
     await ctx.remove(1);
     const rest = duration - ctx.elapsed();
     if (rest > 0) await ctx.sleep(rest);
+    await ctx.settle();
   },
 };
