@@ -33,6 +33,58 @@ interface Member {
   closed?: string;
 }
 
+/**
+ * Frames the thread's participants received, handled in arrival order a few
+ * milliseconds at a time. A real client's network stack answers the server's
+ * pings while its MLS work waits; here hundreds of members share one event
+ * loop, and handling every ready socket's frames in one turn would hold
+ * pongs and timers back for minutes. The wait in this queue is each member's
+ * processing delay, reported as the thread's lag.
+ */
+class Inbox {
+  #queue: { at: number; run: () => void }[] = [];
+  #head = 0;
+  #scheduled = false;
+  /** The longest a frame waited here since the last reset, ms. */
+  maxWait = 0;
+
+  push(run: () => void): void {
+    this.#queue.push({ at: performance.now(), run });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#drain());
+    }
+  }
+
+  #drain(): void {
+    const until = performance.now() + 10;
+    while (this.#head < this.#queue.length && performance.now() < until) {
+      const next = this.#queue[this.#head++];
+      this.maxWait = Math.max(this.maxWait, performance.now() - next.at);
+      next.run();
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#head < this.#queue.length) setImmediate(() => this.#drain());
+    else this.#scheduled = false;
+  }
+}
+
+/** Routes a WebSocket's `on<event>` handler through the inbox (same order, later). */
+function deferHandler(ws: WebSocket, event: 'onmessage' | 'onclose', inbox: Inbox): void {
+  const d = Object.getOwnPropertyDescriptor(WebSocket.prototype, event);
+  if (!d?.set || !d.get) return;
+  const { get, set } = d;
+  Object.defineProperty(ws, event, {
+    configurable: true,
+    get: () => get.call(ws),
+    set: (h: ((ev: Event) => void) | null) =>
+      set.call(ws, h && ((ev: Event) => inbox.push(() => h.call(ws, ev)))),
+  });
+}
+
 /** One announced departure, as this crowd sees it. */
 interface Watch {
   readonly d: Departure;
@@ -55,6 +107,7 @@ export class Crowd {
   readonly #timer: NodeJS.Timeout;
   /** Event-loop delay: a busy thread answers neither the DS nor its heartbeats. */
   readonly #lag = monitorEventLoopDelay({ resolution: 20 });
+  readonly #inbox = new Inbox();
   /** Host crowds: lobby entries already admitted. */
   readonly #admitted = new Set<string>();
   // what the next batch carries
@@ -133,6 +186,7 @@ export class Crowd {
 
   #join(vid: number, at: number): void {
     const counts = this.#counts;
+    const inbox = this.#inbox;
     const member: Member = {
       vid,
       p: undefined as unknown as Participant,
@@ -146,6 +200,8 @@ export class Crowd {
     class MeteredWebSocket extends WebSocket {
       constructor(url: string) {
         super(url);
+        deferHandler(this, 'onmessage', inbox);
+        deferHandler(this, 'onclose', inbox);
         this.addEventListener('close', (ev: CloseEvent) => {
           member.closed = `${ev.code}${ev.reason ? ` ${ev.reason}` : ''}`;
         });
@@ -344,11 +400,12 @@ export class Crowd {
       departed: this.#departed,
       rekeyed: this.#rekeyed,
       members,
-      lagMs: this.#lag.max / 1e6,
+      lagMs: Math.max(this.#lag.max / 1e6, this.#inbox.maxWait),
       ...(min !== undefined ? { minEpoch: String(min), maxEpoch: String(max) } : {}),
       ...(treeSize !== undefined ? { treeSize } : {}),
     });
     this.#lag.reset();
+    this.#inbox.maxWait = 0;
     this.#samples = {};
     this.#joined = [];
     this.#failed = [];

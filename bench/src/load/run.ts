@@ -345,7 +345,7 @@ class Coordinator implements LoadContext {
     e.lagMs = Math.max(e.lagMs, m.lagMs);
     if (m.lagMs > 10_000)
       this.log(
-        `thread ${e.index + 1}'s event loop was blocked ${(m.lagMs / 1000).toFixed(1)} s ` +
+        `thread ${e.index + 1} was ${(m.lagMs / 1000).toFixed(1)} s behind its frames ` +
           '(the DS passes over committers after 3 s and drops silent connections after 30–60 s)',
       );
     e.members = m.members;
@@ -726,7 +726,7 @@ class Coordinator implements LoadContext {
       `epoch ${epoch ?? '-'}`,
       `join p95 ${p95('canopy_join_admitted')}`,
       `rekey p95 ${p95('canopy_rekey')}`,
-      `max loop lag ${(lag / 1000).toFixed(1)}s`,
+      `max thread lag ${(lag / 1000).toFixed(1)}s`,
       `cpu runner ${Math.round(last?.runnerCpu ?? 0)}%${last?.serverCpu !== undefined ? ` server ${Math.round(last.serverCpu)}%` : ''}`,
     ].join('  ');
   }

@@ -79,7 +79,7 @@ export type FromCrowd =
       readonly rekeyed: readonly DepartureReport[];
       /** Members in the group now; their lowest and highest epochs; the tree's leaves as one sees it. */
       readonly members: number;
-      /** The longest this thread's event loop was blocked since the last batch, ms. */
+      /** The longest this thread's event loop was blocked, or a frame waited to be handled, since the last batch, ms. */
       readonly lagMs: number;
       readonly minEpoch?: string;
       readonly maxEpoch?: string;
