@@ -17,7 +17,8 @@ export const smoke: Scenario = {
         executor: 'constant-arrival-rate',
         rate,
         timeUnit: 1000,
-        duration: (participants / rate) * 1000,
+        // half an interval more, so the schedule holds N arrivals however its end is counted
+        duration: ((participants + 0.5) / rate) * 1000,
       },
       participants,
     );
