@@ -64,6 +64,8 @@ interface Endpoint {
   lagMs: number;
   /** When its last batch came (wall ms): a thread that is busy for long says nothing. */
   lastBatchAt: number;
+  /** It was said once that this thread fell behind. */
+  saidBehind?: boolean;
   minEpoch?: bigint;
   maxEpoch?: bigint;
   treeSize?: number;
@@ -343,11 +345,13 @@ class Coordinator implements LoadContext {
     e.ready = true;
     e.lastBatchAt = wallNow();
     e.lagMs = Math.max(e.lagMs, m.lagMs);
-    if (m.lagMs > 10_000)
+    if (m.lagMs > 10_000 && !e.saidBehind) {
+      e.saidBehind = true; // once: the progress line follows it
       this.log(
-        `thread ${e.index + 1} was ${(m.lagMs / 1000).toFixed(1)} s behind its frames ` +
-          '(the DS passes over committers after 3 s and drops silent connections after 30–60 s)',
+        `thread ${e.index + 1} fell ${(m.lagMs / 1000).toFixed(1)} s behind its frames ` +
+          '(the DS passes over committers after 3 s): the load machine is the limit now',
       );
+    }
     e.members = m.members;
     e.minEpoch = m.minEpoch === undefined ? undefined : BigInt(m.minEpoch);
     e.maxEpoch = m.maxEpoch === undefined ? undefined : BigInt(m.maxEpoch);
