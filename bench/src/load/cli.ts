@@ -253,6 +253,13 @@ async function main(argv: string[]): Promise<number> {
   return summary.thresholdsOk ? 0 : EXIT_THRESHOLDS;
 }
 
+// an interrupt ends the run (and, on exit, the embedded server)
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    console.error(`load: ${signal}: stopped`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {

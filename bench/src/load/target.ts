@@ -108,6 +108,11 @@ async function startEmbedded(o: TargetOptions): Promise<Target> {
   if (o.webApp) await buildClient();
   const main = await buildServer();
   const child = spawnServer(main, env, ['ignore', 'pipe', 'pipe']);
+  // however the runner ends (an interrupt included), its server ends with it
+  const orphan = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', orphan);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const fail = (why: string) =>
