@@ -15,8 +15,8 @@ import type { Scenario, ScenarioOptions } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { mergeFiles, renderSummary } from './summary.js';
 import { createMeeting, LoadError } from './target.js';
-import { parseThresholdOption, type Thresholds } from './thresholds.js';
-import type { Summary } from './types.js';
+import { compileThresholds, type Thresholds, withThresholdOptions } from './thresholds.js';
+import { METRICS, type Summary } from './types.js';
 
 /** k6's exit code when a threshold failed. */
 export const EXIT_THRESHOLDS = 99;
@@ -128,19 +128,15 @@ function scenarioOptions(s: Scenario, v: Values): ScenarioOptions {
   };
 }
 
+/** The scenario's thresholds plus `--threshold`s, checked against the metrics before the run. */
 function thresholdsOf(s: Scenario, extra: readonly string[]): Thresholds {
-  const t: Record<string, string[]> = {};
-  for (const [metric, exprs] of Object.entries(s.thresholds)) t[metric] = [...exprs];
-  for (const option of extra) {
-    let parsed: { metric: string; expression: string };
-    try {
-      parsed = parseThresholdOption(option);
-    } catch (e) {
-      throw new UsageError(`--threshold: ${(e as Error).message}`);
-    }
-    t[parsed.metric] = [...(t[parsed.metric] ?? []), parsed.expression];
+  try {
+    const t = withThresholdOptions(s.thresholds, extra);
+    compileThresholds(t, METRICS);
+    return t;
+  } catch (e) {
+    throw new UsageError(`--threshold: ${(e as Error).message}`);
   }
-  return t;
 }
 
 async function writeOut(dir: string, s: Summary): Promise<void> {

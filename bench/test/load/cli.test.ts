@@ -69,6 +69,7 @@ describe('bad input', () => {
     [['smoke', '--rate', 'fast'], /--rate: expected a positive rate/],
     [['smoke', '--segment', '3/2'], /--segment/],
     [['smoke', '--threshold', 'canopy_rekey:p95 fast'], /--threshold/],
+    [['smoke', '--threshold', 'canopy_nothing:p(95)<1'], /--threshold.*unknown metric/],
     [['smoke', '--segment', '2/2'], /slices join one meeting/],
   ])('%j: one clear line, exit 2', async (args, message) => {
     const r = await load(args);
