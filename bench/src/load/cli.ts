@@ -49,6 +49,8 @@ Options:
   --probes K           K media probes (Chromium pages) join the meeting
   --threshold M:EXPR   add a k6 threshold, e.g. 'canopy_rekey:p(95)<1000' (repeatable)
   --join-timeout D     a join not admitted after this counts as failed (default 120s)
+  --verify-each        every participant verifies every signature itself (default:
+                       the participants of a thread share verifications of the same bytes)
   --out DIR            write DIR/summary.json and DIR/report.html
   --quiet              no live progress
   --help
@@ -98,6 +100,7 @@ const OPTIONS = {
   'join-timeout': { type: 'string' },
   out: { type: 'string' },
   quiet: { type: 'boolean' },
+  'verify-each': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -236,6 +239,7 @@ async function main(argv: string[]): Promise<number> {
     workers,
     probes,
     joinTimeout,
+    sharedVerify: v['verify-each'] !== true,
     quiet,
     progressMs: quiet ? 0 : process.stdout.isTTY ? 1_000 : 5_000,
     print: out,

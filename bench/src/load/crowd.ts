@@ -14,6 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type EpochInfo, Participant } from '@canopy/client/participant';
 import { nodeProvider } from '@canopy/server/crypto';
 import { getCipherSuite } from '@canopy/shared/crypto';
+import { sharedVerifyProvider } from './shared-verify.js';
 import type { Sample } from './types.js';
 import type { CrowdConfig, Departure, DepartureReport, FromCrowd, ToCrowd } from './wire.js';
 
@@ -100,7 +101,7 @@ interface Watch {
 export class Crowd {
   readonly #config: CrowdConfig;
   readonly #send: (m: FromCrowd) => void;
-  readonly #suite = getCipherSuite(1, nodeProvider);
+  readonly #suite;
   readonly #asKey: Uint8Array;
   readonly #members = new Map<number, Member>();
   readonly #watches = new Map<string, Watch>();
@@ -121,6 +122,10 @@ export class Crowd {
 
   constructor(config: CrowdConfig, send: (m: FromCrowd) => void) {
     this.#config = config;
+    this.#suite = getCipherSuite(
+      1,
+      config.sharedVerify ? sharedVerifyProvider(nodeProvider) : nodeProvider,
+    );
     this.#send = send;
     this.#asKey = new Uint8Array(Buffer.from(config.asKey, 'base64url'));
     this.#timer = setInterval(() => this.flush(), config.batchMs);

@@ -44,6 +44,8 @@ export interface RunOptions {
   readonly probes: number;
   /** How long a join may take before it counts as failed, ms. */
   readonly joinTimeout: number;
+  /** Members of a thread share signature verifications (false: each verifies on its own). */
+  readonly sharedVerify: boolean;
   readonly quiet: boolean;
   /** Print progress every this many ms (0: never). */
   readonly progressMs: number;
@@ -192,6 +194,7 @@ class Coordinator implements LoadContext {
       origin: this.#origin,
       batchMs: BATCH_MS,
       joinTimeout: o.joinTimeout,
+      sharedVerify: o.sharedVerify,
     };
     const prefix = seg.count > 1 ? `load${seg.index}-` : 'load-';
     for (let i = 0; i < o.workers; i++) {
@@ -242,6 +245,7 @@ class Coordinator implements LoadContext {
           server: this.#target.pid ? 'embedded' : this.#target.server,
           workers: o.workers,
           probes: o.probes,
+          verify: o.sharedVerify ? 'shared per thread' : 'each member',
           counters: this.#serverCounters ? 'server /metrics' : 'participants',
         },
         segment: seg,

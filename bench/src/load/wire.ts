@@ -25,6 +25,8 @@ export interface CrowdConfig {
   readonly host: boolean;
   /** A participant not admitted this long after its join was asked for gives up (ms). */
   readonly joinTimeout: number;
+  /** The crowd's members share their signature verifications (shared-verify.ts). */
+  readonly sharedVerify: boolean;
 }
 
 /** A departure the coordinator announced: who, and when it was requested. */
