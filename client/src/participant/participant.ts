@@ -24,6 +24,7 @@
  * Events: identity, lobby, lobby-list, commit-received, epoch, switch,
  * refused, rejected, removed, ended, error, closed.
  */
+
 import type { CipherSuite } from '@canopy/shared/crypto';
 import {
   type CanopyIdentity,
@@ -51,6 +52,7 @@ import {
   type ServerFrame,
 } from '@canopy/shared/protocol';
 import { mlsBaseKey, SFrameSuite, type SFrameSuiteId } from '@canopy/shared/sframe';
+import { equalBytes as bytesEqual } from '@noble/ciphers/utils.js';
 import { Emitter } from '../emitter.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { securityCode } from './security-code.js';
@@ -168,8 +170,8 @@ export class Participant extends Emitter<ParticipantEvents> {
   /** The application asked for a self-update: commit one when the epoch allows. */
   #wantUpdate = false;
   #retryNextEpoch = false;
-  /** Verified identities by leaf and signature key (see #roster). */
-  #identities = new Map<string, CanopyIdentity>();
+  /** Verified identities by leaf, with the signature key and credential they were verified for (see #roster). */
+  #identities = new Map<number, VerifiedLeaf>();
   /** The epoch this member's last commit was made in. */
   #commitEpoch: bigint | undefined;
   /** Commits this member sent (accepted or not). */
@@ -561,19 +563,24 @@ export class Participant extends Emitter<ParticipantEvents> {
    * key and credential, and kept while all three stay the same.
    */
   #roster(group: MlsGroup): RosterEntry[] {
-    const known = new Map<string, CanopyIdentity>();
+    const known = new Map<number, VerifiedLeaf>();
     const roster = group.members().map((m) => {
-      const cred = m.credential.type === 'basic' ? hex(m.credential.identity) : m.credential.type;
-      const key = `${m.leafIndex}:${hex(m.signatureKey)}:${cred}`;
+      const credential = m.credential.type === 'basic' ? m.credential.identity : undefined;
+      const cached = this.#identities.get(m.leafIndex);
       const identity =
-        this.#identities.get(key) ??
-        verifyIdentityCredential(
-          this.#suite,
-          this.#options.asPublicKey,
-          m.credential,
-          m.signatureKey,
-        );
-      known.set(key, identity);
+        cached &&
+        credential &&
+        bytesEqual(cached.signatureKey, m.signatureKey) &&
+        bytesEqual(cached.credential, credential)
+          ? cached.identity
+          : verifyIdentityCredential(
+              this.#suite,
+              this.#options.asPublicKey,
+              m.credential,
+              m.signatureKey,
+            );
+      if (credential)
+        known.set(m.leafIndex, { signatureKey: m.signatureKey, credential, identity });
       return { ...identity, leafIndex: m.leafIndex };
     });
     this.#identities = known;
@@ -624,10 +631,11 @@ export class Participant extends Emitter<ParticipantEvents> {
   }
 }
 
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
+/** A leaf's identity, verified for exactly this signature key and basic credential. */
+interface VerifiedLeaf {
+  readonly signatureKey: Uint8Array;
+  readonly credential: Uint8Array;
+  readonly identity: CanopyIdentity;
 }
 
 function reasonOf(e: unknown): string {
