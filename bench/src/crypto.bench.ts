@@ -3,9 +3,11 @@
 // on every call), and WebCrypto (globalThis.crypto.subtle: async, awaited one at
 // a time, with CryptoKeys imported once and imported per call). Suite 1 only.
 
-import type { webcrypto } from 'node:crypto';
+import { createHmac, type webcrypto } from 'node:crypto';
 import { createNodeProvider, nodeProvider } from '@canopy/server/crypto';
 import { type CipherSuite, getCipherSuite, nobleProvider } from '@canopy/shared/crypto';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import {
   type BenchOptions,
   type BenchResult,
@@ -337,5 +339,32 @@ export default async function cryptoBench(): Promise<void> {
     '\nnode raw − node cached ≈ the cost of turning raw MLS key bytes into KeyObjects ' +
       '(JWK import; the cache removes it for long-lived keys). WebCrypto figures are awaited one ' +
       'at a time; its HPKE is the same base-mode construction written on subtle (HKDF, HMAC, X25519, AES-GCM).',
+  );
+  hmacBench();
+}
+
+/**
+ * HMAC-SHA-256 by data length: node:crypto imports the key on every call, so
+ * @noble wins on short inputs. The node provider switches at 2 KiB
+ * (server/src/crypto/hash.ts); its column shows what MLS gets.
+ */
+function hmacBench(): void {
+  const key = new Uint8Array(32).fill(7);
+  const provider = getCipherSuite(1, nodeProvider).hash;
+  const rows = [32, 256, 1024, 2048, 4096].map((n) => {
+    const data = new Uint8Array(n).fill(3);
+    const node = bench(
+      `hmac node ${n}`,
+      () => createHmac('sha256', key).update(data).digest(),
+      OPTS,
+    );
+    const noble = bench(`hmac noble ${n}`, () => hmac(sha256, key, data), OPTS);
+    const used = bench(`hmac provider ${n}`, () => provider.mac(key, data), OPTS);
+    return [`${n} B`, formatNs(node.medianNs), formatNs(noble.medianNs), formatNs(used.medianNs)];
+  });
+  printTable(
+    'HMAC-SHA-256 (32-byte key): median per operation',
+    ['data', 'node:crypto createHmac', '@noble/hashes hmac', 'node provider (in use)'],
+    rows,
   );
 }

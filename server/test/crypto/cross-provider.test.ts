@@ -33,6 +33,12 @@ describe('noble <-> node:crypto', () => {
         expect(native.hash.mac(new Uint8Array(0), data)).toEqual(
           noble.hash.mac(new Uint8Array(0), data),
         );
+        // both sides of the node provider's short-input switch to @noble's HMAC (2 KiB)
+        for (const n of [0, 2047, 2048, 5000]) {
+          const d = bytes(n, 6);
+          expect(native.hash.mac(bytes(32, 7), d)).toEqual(noble.hash.mac(bytes(32, 7), d));
+          expect(native.hash.mac(bytes(200, 8), d)).toEqual(noble.hash.mac(bytes(200, 8), d));
+        }
         expect(native.expandWithLabel(bytes(32, 3), 'x', data, 100)).toEqual(
           noble.expandWithLabel(bytes(32, 3), 'x', data, 100),
         );
