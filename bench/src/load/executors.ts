@@ -85,7 +85,8 @@ export function validateExecutor(e: unknown): Executor {
     }
     case 'constant-participants':
       positive('participants');
-      positive('duration');
+      // 0: they stay until the scenario has them leave
+      nonNegative('duration', x.duration);
       if (!Number.isInteger(x.participants))
         fail('constant-participants: participants must be a whole number');
       expected = x.participants as number;

@@ -142,6 +142,30 @@ if (withTools('npm run load against the embedded server', [mediasoupTestModule()
       expect(s.thresholdsOk).toBe(false);
       expect(s.metrics.canopy_join_admitted.thresholds?.['p(95)<0']?.ok).toBe(false);
     }, 240_000);
+
+    // every other scenario, tiny: each must run to its end with its checks holding
+    test.each([
+      ['join-storm', ['--participants', '6', '--rate', '3', '--ramp', '1s']],
+      ['churn', ['--participants', '5', '--rate', '1', '--duration', '3s']],
+      ['mass-leave', ['--participants', '8', '--fraction', '0.5']],
+      ['host-removal', ['--participants', '6', '--count', '2']],
+      ['sweep', ['--sizes', '4,8']],
+    ])(
+      '%s runs to its end with every check holding',
+      async (scenario, args) => {
+        const out = tmp();
+        const r = await load([scenario, ...args, '--workers', '1', '--quiet', '--out', out], env);
+        expect(r.code, ownErrors(r)).toBe(0);
+        const s = summaryOf(out);
+        expect(s.scenario).toBe(scenario);
+        for (const c of s.checks) expect(c.fails, c.name).toBe(0);
+        expect(s.metrics.canopy_join_admitted.values.count).toBeGreaterThan(0);
+        if (scenario !== 'join-storm')
+          expect(s.metrics.canopy_rekey.values.count).toBeGreaterThan(0);
+        if (scenario === 'sweep') expect(s.sweep?.map((p) => p.participants)).toEqual([4, 8]);
+      },
+      240_000,
+    );
   });
 
   describe('slices', () => {

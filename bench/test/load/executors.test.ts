@@ -143,6 +143,10 @@ describe('arrivals', () => {
     expect(
       arrivals({ executor: 'constant-participants', participants: 4, duration: 30_000 }),
     ).toEqual([0, 0, 0, 0]);
+    // duration 0: they stay until the scenario has them leave (mass-leave, churn)
+    expect(arrivals({ executor: 'constant-participants', participants: 2, duration: 0 })).toEqual([
+      0, 0,
+    ]);
   });
 });
 
