@@ -174,20 +174,11 @@ export function compileThresholds(
 ): Map<string, Threshold[]> {
   const out = new Map<string, Threshold[]>();
   for (const [name, exprs] of Object.entries(thresholds)) {
-    const def = defs.find((d) => d.name === name);
-    if (def === undefined) {
-      throw new ThresholdError(
-        'unknown-metric',
-        `thresholds on unknown metric ${JSON.stringify(name)}`,
-      );
-    }
-    if (!Array.isArray(exprs)) {
-      throw new ThresholdError(
-        'invalid-threshold',
-        `thresholds of ${name} must be a list of strings`,
-      );
-    }
-    const parsed = exprs.map(parseThreshold);
+    const [def, parsed] = parseList(
+      name,
+      defs.find((d) => d.name === name),
+      exprs,
+    );
     for (const t of parsed) {
       if (!supports(def.type, t.aggregation)) {
         throw new ThresholdError(
@@ -200,6 +191,21 @@ export function compileThresholds(
     out.set(name, parsed);
   }
   return out;
+}
+
+/** Metric `name` (`found`, undefined when unknown) and its parsed expressions, or a ThresholdError. */
+function parseList<T>(name: string, found: T | undefined, exprs: unknown): [T, Threshold[]] {
+  if (found === undefined)
+    throw new ThresholdError(
+      'unknown-metric',
+      `thresholds on unknown metric ${JSON.stringify(name)}`,
+    );
+  if (!Array.isArray(exprs))
+    throw new ThresholdError(
+      'invalid-threshold',
+      `thresholds of ${name} must be a list of strings`,
+    );
+  return [found, exprs.map(parseThreshold)];
 }
 
 /** The percentiles (as numbers) the thresholds of `name` use, for `aggregate`'s extras. */
@@ -224,20 +230,9 @@ export function checkThresholds(
 ): ThresholdResults {
   const parsed: [string, MetricValues, Threshold[]][] = [];
   for (const [name, exprs] of Object.entries(thresholds)) {
-    const metric = Object.hasOwn(metrics, name) ? metrics[name] : undefined;
-    if (metric === undefined) {
-      throw new ThresholdError(
-        'unknown-metric',
-        `thresholds on unknown metric ${JSON.stringify(name)}`,
-      );
-    }
-    if (!Array.isArray(exprs)) {
-      throw new ThresholdError(
-        'invalid-threshold',
-        `thresholds of ${name} must be a list of strings`,
-      );
-    }
-    parsed.push([name, metric, exprs.map(parseThreshold)]);
+    const found = Object.hasOwn(metrics, name) ? metrics[name] : undefined;
+    const [metric, list] = parseList(name, found, exprs);
+    parsed.push([name, metric, list]);
   }
   const results: ThresholdResults = {};
   for (const [name, metric, list] of parsed) {

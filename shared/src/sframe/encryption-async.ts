@@ -4,13 +4,13 @@
 // Everything that depends on the caller's state (header, nonce, AAD) is
 // computed when a call is made, before its first await, so calls may
 // overlap: each carries its own nonce and AAD.
-import { type CipherSuite, cipherSuite, type SFrameSuiteId } from './cipher-suite.js';
-import { checkKeys, writeNonce } from './encryption.js';
+import type { CipherSuite, SFrameSuiteId } from './cipher-suite.js';
+import { checkKeys, decryptLayout, encryptLayout, writeNonce } from './encryption.js';
 import { SFrameError } from './errors.js';
-import { HeaderFields, headerSize, readHeader, writeHeader } from './header.js';
+import { type HeaderFields, writeHeader } from './header.js';
 import type { SFrameKeys } from './key-derivation.js';
 import { type AsyncFrameAead, prepareAead } from './subtle-aead.js';
-import { checkBytes, checkU64, hi32, lo32, u64 } from './util.js';
+import { u64 } from './util.js';
 
 function joinAad(header: Uint8Array, metadata: Uint8Array): Uint8Array {
   const aad = new Uint8Array(header.length + metadata.length);
@@ -121,23 +121,14 @@ export async function encryptAsync(
   metadata: Uint8Array,
   plaintext: Uint8Array,
 ): Promise<Uint8Array> {
-  const s = cipherSuite(suite);
-  checkU64(kid, 'KID');
-  checkU64(ctr, 'CTR');
-  checkBytes(metadata, 'metadata');
-  checkBytes(plaintext, 'plaintext');
-  const fk = new AsyncFrameKey(s, keys);
-  const kh = hi32(kid);
-  const kl = lo32(kid);
-  const ch = hi32(ctr);
-  const cl = lo32(ctr);
-  const out = new Uint8Array(headerSize(kh, kl, ch, cl) + plaintext.length + s.Nt);
+  const f = encryptLayout(suite, kid, ctr, metadata, plaintext);
+  const fk = new AsyncFrameKey(f.s, keys);
   try {
-    await fk.seal(kh, kl, ch, cl, metadata, plaintext, out, 0);
+    await fk.seal(f.kh, f.kl, f.ch, f.cl, metadata, plaintext, f.out, 0);
   } finally {
     fk.destroy();
   }
-  return out;
+  return f.out;
 }
 
 /**
@@ -151,16 +142,8 @@ export async function decryptAsync(
   metadata: Uint8Array,
   sframeCiphertext: Uint8Array,
 ): Promise<{ kid: bigint; ctr: bigint; plaintext: Uint8Array }> {
-  const s = cipherSuite(suite);
-  checkBytes(metadata, 'metadata');
-  checkBytes(sframeCiphertext, 'SFrame ciphertext');
-  checkKeys(s, keys);
-  const h = new HeaderFields();
+  const { s, h } = decryptLayout(suite, keys, metadata, sframeCiphertext);
   const data = sframeCiphertext;
-  readHeader(data, 0, data.length, h);
-  if (data.length - h.length < s.Nt) {
-    throw new SFrameError('truncated', 'SFrame ciphertext shorter than its tag');
-  }
   const fk = new AsyncFrameKey(s, keys);
   let plaintext: Uint8Array | undefined;
   try {

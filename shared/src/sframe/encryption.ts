@@ -134,20 +134,11 @@ export function encrypt(
   metadata: Uint8Array,
   plaintext: Uint8Array,
 ): Uint8Array {
-  const s = cipherSuite(suite);
-  checkU64(kid, 'KID');
-  checkU64(ctr, 'CTR');
-  checkBytes(metadata, 'metadata');
-  checkBytes(plaintext, 'plaintext');
-  const fk = new FrameKey(s, keys);
-  const kh = hi32(kid);
-  const kl = lo32(kid);
-  const ch = hi32(ctr);
-  const cl = lo32(ctr);
-  const out = new Uint8Array(headerSize(kh, kl, ch, cl) + plaintext.length + s.Nt);
-  fk.seal(kh, kl, ch, cl, metadata, plaintext, out, 0);
+  const f = encryptLayout(suite, kid, ctr, metadata, plaintext);
+  const fk = new FrameKey(f.s, keys);
+  fk.seal(f.kh, f.kl, f.ch, f.cl, metadata, plaintext, f.out, 0);
   fk.destroy();
-  return out;
+  return f.out;
 }
 
 /**
@@ -161,19 +152,51 @@ export function decrypt(
   metadata: Uint8Array,
   sframeCiphertext: Uint8Array,
 ): { kid: bigint; ctr: bigint; plaintext: Uint8Array } {
+  const { s, h } = decryptLayout(suite, keys, metadata, sframeCiphertext);
+  const data = sframeCiphertext;
+  const fk = new FrameKey(s, keys);
+  const plaintext = new Uint8Array(data.length - h.length - s.Nt);
+  const ok = fk.open(h, data, 0, data.length, metadata, plaintext, 0);
+  fk.destroy();
+  if (!ok) throw new SFrameError('authentication-failed', 'SFrame authentication failed');
+  return { kid: u64(h.kidHi, h.kidLo), ctr: u64(h.ctrHi, h.ctrLo), plaintext };
+}
+
+/** encrypt()'s checked inputs: the suite, KID and CTR halves, and the output buffer sized for them. */
+export function encryptLayout(
+  suite: SFrameSuiteId,
+  kid: bigint,
+  ctr: bigint,
+  metadata: Uint8Array,
+  plaintext: Uint8Array,
+) {
+  const s = cipherSuite(suite);
+  checkU64(kid, 'KID');
+  checkU64(ctr, 'CTR');
+  checkBytes(metadata, 'metadata');
+  checkBytes(plaintext, 'plaintext');
+  const kh = hi32(kid);
+  const kl = lo32(kid);
+  const ch = hi32(ctr);
+  const cl = lo32(ctr);
+  const out = new Uint8Array(headerSize(kh, kl, ch, cl) + plaintext.length + s.Nt);
+  return { s, kh, kl, ch, cl, out };
+}
+
+/** decrypt()'s checked inputs: the suite and the parsed header of a ciphertext long enough for its tag. */
+export function decryptLayout(
+  suite: SFrameSuiteId,
+  keys: { key: Uint8Array; salt: Uint8Array },
+  metadata: Uint8Array,
+  sframeCiphertext: Uint8Array,
+): { s: CipherSuite; h: HeaderFields } {
   const s = cipherSuite(suite);
   checkBytes(metadata, 'metadata');
   checkBytes(sframeCiphertext, 'SFrame ciphertext');
   checkKeys(s, keys);
   const h = new HeaderFields();
-  const data = sframeCiphertext;
-  readHeader(data, 0, data.length, h);
-  const ptLen = data.length - h.length - s.Nt;
-  if (ptLen < 0) throw new SFrameError('truncated', 'SFrame ciphertext shorter than its tag');
-  const fk = new FrameKey(s, keys);
-  const plaintext = new Uint8Array(ptLen);
-  const ok = fk.open(h, data, 0, data.length, metadata, plaintext, 0);
-  fk.destroy();
-  if (!ok) throw new SFrameError('authentication-failed', 'SFrame authentication failed');
-  return { kid: u64(h.kidHi, h.kidLo), ctr: u64(h.ctrHi, h.ctrLo), plaintext };
+  readHeader(sframeCiphertext, 0, sframeCiphertext.length, h);
+  if (sframeCiphertext.length - h.length < s.Nt)
+    throw new SFrameError('truncated', 'SFrame ciphertext shorter than its tag');
+  return { s, h };
 }
